@@ -1,0 +1,44 @@
+import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
+import * as Sentry from "@sentry/cloudflare";
+import { authApp } from "./auth/app";
+import { readConfig } from "./config";
+import { ObservableMcp } from "./mcp/agent";
+import { sentryOptions } from "./telemetry/sentry";
+
+export { ObservableMcp };
+
+/** Scopes a client can ask this server for; the GitHub scopes are configured separately. */
+const SCOPES = ["mcp"];
+
+// The provider needs its canonical resource URL at construction, and that is the deployment's
+// origin, known from PUBLIC_URL or, failing that, from the request. One provider per origin.
+const providers = new Map<string, OAuthProvider<Env>>();
+
+function providerFor(origin: string): OAuthProvider<Env> {
+  let provider = providers.get(origin);
+  if (!provider) {
+    provider = new OAuthProvider<Env>({
+      apiHandlers: {
+        "/mcp": ObservableMcp.serve("/mcp"),
+        "/sse": ObservableMcp.serveSSE("/sse"),
+      },
+      defaultHandler: authApp,
+      authorizeEndpoint: "/authorize",
+      tokenEndpoint: "/token",
+      clientRegistrationEndpoint: "/register",
+      scopesSupported: SCOPES,
+      // The origin covers both /mcp and /sse: one resource, one token audience.
+      resourceMetadata: { resource: origin, resource_name: "observable-mcp (GitHub)" },
+    });
+    if (providers.size > 8) providers.clear();
+    providers.set(origin, provider);
+  }
+  return provider;
+}
+
+export default Sentry.withSentry((env: Env) => sentryOptions(env), {
+  fetch(request, env, ctx) {
+    const origin = readConfig(env).publicUrl ?? new URL(request.url).origin;
+    return providerFor(origin).fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>);

@@ -1,0 +1,79 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as Sentry from "@sentry/cloudflare";
+import { McpAgent } from "agents/mcp";
+import type { GrantProps } from "../auth/props";
+import { readConfig } from "../config";
+import { ConfigurationError } from "../errors";
+import { createGitHubClient } from "../github/client";
+import { prompts } from "../prompts";
+import { resourceTemplates } from "../resources";
+import { registerCatalog } from "../telemetry/register";
+import { sentryOptions } from "../telemetry/sentry";
+import { tools } from "../tools";
+
+const SERVER_VERSION = "0.1.0";
+
+/** The MCP server for one session: one Durable Object per MCP session, on /mcp or /sse. */
+class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
+  server = new McpServer({ name: "observable-mcp", version: SERVER_VERSION });
+  private sentryClient: ReturnType<typeof Sentry.getClient>;
+
+  async init(): Promise<void> {
+    // init() always runs inside a Sentry-wrapped entry point (fetch or a WebSocket message), so the
+    // isolate's client is current here; onSSEMcpMessage needs it later, when it is not.
+    this.sentryClient = Sentry.getClient();
+    const config = readConfig(this.env);
+    registerCatalog(
+      this.server,
+      {
+        baseContext: () => {
+          const props = this.props;
+          if (!props?.accessToken) throw new ConfigurationError("This MCP session has no GitHub grant.");
+          const clientInfo = this.server.server.getClientVersion();
+          return {
+            user: { id: props.githubId, login: props.login, name: props.name },
+            client: { id: props.clientId, name: clientInfo?.name, version: clientInfo?.version },
+            github: createGitHubClient({
+              apiBase: config.githubApiUrl,
+              token: props.accessToken,
+              timeoutMs: config.githubTimeoutMs,
+            }),
+          };
+        },
+        transport: () => (this.getTransportType() === "sse" ? "sse" : "streamable-http"),
+        sessionId: () => this.getSessionId(),
+        recordArgumentValues: config.recordArgumentValues,
+        development: config.development,
+      },
+      { tools, resourceTemplates, prompts },
+    );
+  }
+
+  /**
+   * Legacy SSE delivers each message through this RPC method rather than fetch. The agents base class
+   * rewraps public methods while the object is constructed, so @sentry/cloudflare takes it for
+   * framework-managed and leaves it unwrapped: tools would run with no Sentry client and report
+   * nothing. Run it in a fresh isolation scope with the isolate's client made current.
+   */
+  override async onSSEMcpMessage(
+    sessionId: string,
+    messageBody: unknown,
+    extraInfo?: Parameters<McpAgent["onSSEMcpMessage"]>[2],
+  ): Promise<Error | null> {
+    const client = this.sentryClient ?? Sentry.getClient();
+    if (!client || Sentry.getClient() === client) return super.onSSEMcpMessage(sessionId, messageBody, extraInfo);
+    return Sentry.withIsolationScope((isolationScope) => {
+      isolationScope.setClient(client);
+      return Sentry.withScope((scope) => {
+        scope.setClient(client);
+        return super.onSSEMcpMessage(sessionId, messageBody, extraInfo);
+      });
+    });
+  }
+}
+
+/** The Durable Object class bound as MCP_OBJECT, instrumented with the shared Sentry configuration. */
+export const ObservableMcp = Sentry.instrumentDurableObjectWithSentry(
+  (env: Env) => sentryOptions(env),
+  ObservableMcpBase,
+);

@@ -1,0 +1,83 @@
+import type { CloudflareOptions } from "@sentry/cloudflare";
+import { scrubString, scrubValue, stripQuery } from "./scrub";
+
+/** The env fields Sentry's configuration reads. */
+export interface SentryEnv {
+  SENTRY_DSN?: string;
+  ENVIRONMENT?: string;
+  SENTRY_TRACES_SAMPLE_RATE?: string;
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
+}
+
+/**
+ * The one Sentry configuration, shared by the Worker (`withSentry`) and the Durable Object
+ * (`instrumentDurableObjectWithSentry`). With no DSN the SDK is off and the server works unchanged.
+ */
+export function sentryOptions(env: SentryEnv): CloudflareOptions {
+  const dsn = env.SENTRY_DSN?.trim() || undefined;
+  const rate = Number(env.SENTRY_TRACES_SAMPLE_RATE ?? "1");
+  return {
+    dsn,
+    enabled: dsn !== undefined,
+    release: env.CF_VERSION_METADATA?.id || undefined,
+    environment: env.ENVIRONMENT || "production",
+    tracesSampleRate: Number.isFinite(rate) ? Math.min(Math.max(rate, 0), 1) : 1,
+    // W3C traceparent on calls to GitHub as well as sentry-trace, so the trace carries on past us.
+    propagateTraceparent: true,
+    // Collect structure, not content: no request bodies, cookies, query strings, IPs or AI inputs.
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpHeaders: { request: { deny: ["authorization", "cookie", "set-cookie"] }, response: false },
+      httpBodies: [],
+      urlQueryParams: false,
+      genAI: { inputs: false, outputs: false },
+      stackFrameVariables: false,
+    },
+    // Dedupe drops a repeated identical error; a tool reply would then quote an Event ID that was
+    // never sent. Every reported failure must reach Sentry under the ID the user was given.
+    integrations: (defaults) => defaults.filter((integration) => integration.name !== "Dedupe"),
+    beforeSend: (event) => scrubEvent(event),
+    beforeSendSpan: (span) => {
+      span.name = scrubString(span.name);
+      span.attributes = scrubAttributes(span.attributes);
+      return span;
+    },
+    beforeSendLog: (log) => {
+      log.message = scrubString(String(log.message));
+      if (log.attributes) log.attributes = scrubAttributes(log.attributes);
+      return log;
+    },
+    beforeBreadcrumb: (breadcrumb) => {
+      if (breadcrumb.message) breadcrumb.message = scrubString(breadcrumb.message);
+      if (breadcrumb.data) {
+        const data = scrubValue(breadcrumb.data);
+        if (typeof data.url === "string") data.url = stripQuery(data.url);
+        breadcrumb.data = data;
+      }
+      return breadcrumb;
+    },
+  };
+}
+
+function scrubAttributes<T extends Record<string, unknown>>(attributes: T): T {
+  const out: Record<string, unknown> = scrubValue(attributes);
+  for (const key of ["url.full", "http.url", "url", "http.target", "url.query"]) {
+    const value = out[key];
+    if (typeof value === "string") out[key] = key === "url.query" ? "" : stripQuery(value);
+  }
+  return out as T;
+}
+
+type EventLike = Parameters<NonNullable<CloudflareOptions["beforeSend"]>>[0];
+
+function scrubEvent(event: EventLike): EventLike {
+  const scrubbed = scrubValue(event);
+  if (scrubbed.request) {
+    if (scrubbed.request.url) scrubbed.request.url = stripQuery(scrubbed.request.url);
+    delete scrubbed.request.query_string;
+    delete scrubbed.request.cookies;
+    delete scrubbed.request.data;
+  }
+  return scrubbed;
+}

@@ -1,0 +1,82 @@
+import type { SinkEnvelope, SinkItem } from "../doubles/sentry-sink";
+import { FORBIDDEN_PATTERNS, registeredSecrets } from "./secrets";
+
+const SINK = "http://sentry.test/__sink";
+
+/** Everything the SDK has sent so far, in every test file. */
+export async function envelopes(since = -1, timeout = 0): Promise<SinkEnvelope[]> {
+  const response = await fetch(`${SINK}/envelopes?since=${since}&timeout=${timeout}`);
+  return (await response.json()) as SinkEnvelope[];
+}
+
+/** A span as sent in a span-streaming envelope. */
+export interface SentSpan {
+  trace_id: string;
+  span_id: string;
+  parent_span_id?: string;
+  name: string;
+  status: string;
+  is_segment?: boolean;
+  attributes: Record<string, { type: string; value: unknown }>;
+  links?: Array<{ trace_id: string; span_id: string }>;
+}
+
+export function spansOf(list: SinkEnvelope[]): SentSpan[] {
+  return itemsOf(list, "span").flatMap((item) => ((item.payload as { items?: SentSpan[] }).items ?? []));
+}
+
+export function itemsOf(list: SinkEnvelope[], type: string): SinkItem[] {
+  return list.flatMap((envelope) => envelope.items.filter((item) => item.type === type));
+}
+
+/** Reads a span attribute's value. */
+export function attr(span: SentSpan, key: string): unknown {
+  return span.attributes[key]?.value;
+}
+
+/**
+ * Waits until the sink holds something that satisfies `find`, re-asking each time a new envelope
+ * arrives (long-poll), up to `timeoutMs`. Returns the found value or throws with what was there.
+ */
+export async function waitFor<T>(find: (list: SinkEnvelope[]) => T | undefined, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let list = await envelopes();
+  for (;;) {
+    const found = find(list);
+    if (found !== undefined) return found;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`sink never held the expected data; it has ${list.length} envelopes`);
+    list = await envelopes(list.length - 1, Math.min(left, 2000));
+  }
+}
+
+/** Waits for the span of one MCP operation, identified by its name and a predicate. */
+export function waitForSpan(name: string, match: (span: SentSpan) => boolean = () => true): Promise<SentSpan> {
+  return waitFor((list) => spansOf(list).find((span) => span.name === name && match(span)));
+}
+
+/** Waits for the error event with this id. */
+export function waitForEvent(eventId: string): Promise<Record<string, unknown>> {
+  return waitFor((list) =>
+    itemsOf(list, "event")
+      .map((item) => item.payload as Record<string, unknown>)
+      .find((event) => event.event_id === eventId),
+  );
+}
+
+/** Scans every envelope received so far; returns one line per leak found. */
+export async function privacyLeaks(): Promise<string[]> {
+  const list = await envelopes();
+  const leaks: string[] = [];
+  const secrets = registeredSecrets();
+  list.forEach((envelope, index) => {
+    for (const [what, pattern] of FORBIDDEN_PATTERNS) {
+      const match = pattern.exec(envelope.raw);
+      if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
+    }
+    for (const value of secrets) {
+      if (envelope.raw.includes(value)) leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
+    }
+  });
+  return leaks;
+}

@@ -1,0 +1,47 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { createFakeGitHub } from "./test/doubles/fake-github";
+import { createSentrySink } from "./test/doubles/sentry-sink";
+
+// The test doubles run here, in Node, behind miniflare's outbound service: every fetch the Worker,
+// the Durable Object or a test makes leaves through it, so nothing reaches a real network.
+const github = createFakeGitHub({
+  webOrigin: "http://github.test",
+  apiBase: "http://api.github.test",
+  clientId: "test-github-client",
+  clientSecret: "test-github-secret",
+});
+const sentry = createSentrySink("http://sentry.test");
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          GITHUB_WEB_URL: "http://github.test",
+          GITHUB_API_URL: "http://api.github.test",
+          GITHUB_CLIENT_ID: "test-github-client",
+          GITHUB_CLIENT_SECRET: "test-github-secret",
+          GITHUB_TIMEOUT_MS: "1000",
+          SENTRY_DSN: "http://public@sentry.test/1",
+          PUBLIC_URL: "",
+        },
+        outboundService: async (request: Request) => {
+          if (github.handles(request)) return github.fetch(request);
+          if (sentry.handles(request)) return sentry.fetch(request);
+          return new Response(`test outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["test/helpers/privacy-scan.ts"],
+    // The fake GitHub and the sink are shared; a fault set by one file must not hit another.
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
