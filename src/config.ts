@@ -37,7 +37,9 @@ export function readConfig(env: ConfigEnv): Config {
   const environment = (env.ENVIRONMENT ?? "production").trim() || "production";
   const timeout = Number(env.GITHUB_TIMEOUT_MS ?? "10000");
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60000) {
-    throw new ConfigurationError("GITHUB_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000.");
+    throw new ConfigurationError(
+      "GITHUB_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000.",
+    );
   }
   return {
     environment,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connect, textOf, type Transport } from "./helpers/mcp";
+import { connect, type Transport, textOf } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
 import { attr, waitForSpan } from "./helpers/sink";
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { authApp } from "../src/auth/app";
+import { setFault } from "./helpers/github";
 import {
   CookieJar,
   callback,
@@ -12,7 +13,6 @@ import {
   submitConsent,
   worker,
 } from "./helpers/oauth";
-import { setFault } from "./helpers/github";
 
 describe("discovery", () => {
   it("answers an unauthenticated MCP request with 401 pointing at the resource metadata", async () => {
@@ -31,7 +31,10 @@ describe("discovery", () => {
     const metadata = (await response.json()) as { resource: string; authorization_servers: string[] };
     expect(metadata.resource).toBe(ORIGIN);
     expect(metadata.authorization_servers).toEqual([ORIGIN]);
-    const server = (await (await worker("/.well-known/oauth-authorization-server")).json()) as Record<string, unknown>;
+    const server = (await (await worker("/.well-known/oauth-authorization-server")).json()) as Record<
+      string,
+      unknown
+    >;
     expect(server.registration_endpoint).toBe(`${ORIGIN}/register`);
     expect(server.code_challenge_methods_supported).toContain("S256");
   });
@@ -147,7 +150,11 @@ describe("callback", () => {
   it("ends on a 403 page when the user declines at GitHub", async () => {
     const { jar, githubUrl } = await toCallback();
     const state = new URL(githubUrl).searchParams.get("state") ?? "";
-    const response = await worker(`/callback?error=access_denied&state=${encodeURIComponent(state)}`, {}, jar);
+    const response = await worker(
+      `/callback?error=access_denied&state=${encodeURIComponent(state)}`,
+      {},
+      jar,
+    );
     expect(response.status).toBe(403);
     const html = await response.text();
     expect(html).toContain("Sign-in cancelled");
@@ -167,7 +174,7 @@ describe("callback", () => {
 
   it.each([
     ["a GitHub 5xx", { kind: "status", status: 503, path: "/login/oauth/access_token" }],
-    ["a GitHub timeout", { kind: "timeout", ms: 3000, path: "/login/oauth/access_token" }],
+    ["a GitHub timeout", { kind: "timeout", ms: 1500, path: "/login/oauth/access_token" }],
   ] as const)("ends on a 502 page for %s", async (_, fault) => {
     const { jar, githubUrl } = await toCallback();
     const back = await signInAtGitHub(githubUrl, "octocat");

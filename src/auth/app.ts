@@ -132,15 +132,15 @@ authApp.onError((error) => {
   if (error instanceof AuthorizationError) {
     if (error.redirectTo) return Response.redirect(error.redirectTo, 302);
     return new Response(
-      errorPage(
-        "This sign-in cannot continue",
-        `${error.description} Start again from your MCP client.`,
-      ),
+      errorPage("This sign-in cannot continue", `${error.description} Start again from your MCP client.`),
       pageHeaders(400),
     );
   }
   if (error instanceof CimdFetchError) {
-    return new Response(errorPage("Unknown application", "This application could not be verified."), pageHeaders(400));
+    return new Response(
+      errorPage("Unknown application", "This application could not be verified."),
+      pageHeaders(400),
+    );
   }
   if (error instanceof UserInputError) {
     return new Response(errorPage("Sign-in failed", error.message), pageHeaders(400));

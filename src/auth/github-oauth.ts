@@ -54,7 +54,11 @@ export async function exchangeCode(
   try {
     response = await fetch(`${config.githubWebUrl}/login/oauth/access_token`, {
       method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "observable-mcp" },
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "User-Agent": "observable-mcp",
+      },
       body: new URLSearchParams({
         client_id: config.githubClientId,
         client_secret: config.githubClientSecret,
@@ -66,12 +70,15 @@ export async function exchangeCode(
     });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    throw new UpstreamError(timedOut ? "GitHub's token endpoint timed out" : "GitHub's token endpoint was unreachable", {
-      status: 0,
-      reason: timedOut ? "timeout" : "network",
-      hint: "GitHub did not answer; try signing in again in a minute.",
-      cause: error,
-    });
+    throw new UpstreamError(
+      timedOut ? "GitHub's token endpoint timed out" : "GitHub's token endpoint was unreachable",
+      {
+        status: 0,
+        reason: timedOut ? "timeout" : "network",
+        hint: "GitHub did not answer; try signing in again in a minute.",
+        cause: error,
+      },
+    );
   }
   if (!response.ok) {
     throw new UpstreamError(`GitHub's token endpoint answered ${response.status}`, {
@@ -83,7 +90,9 @@ export async function exchangeCode(
   const body = (await response.json()) as Record<string, unknown>;
   if (typeof body.error === "string") {
     if (body.error === "bad_verification_code") {
-      throw new UserInputError("GitHub says the sign-in code is incorrect or expired. Start the sign-in again.");
+      throw new UserInputError(
+        "GitHub says the sign-in code is incorrect or expired. Start the sign-in again.",
+      );
     }
     // incorrect_client_credentials, redirect_uri_mismatch...: the deployment is misconfigured.
     throw new UpstreamError(`GitHub refused the token exchange: ${body.error}`, {

@@ -58,8 +58,16 @@ export interface Page<T> {
 export interface GitHubClient {
   getAuthenticatedUser(): Promise<GitHubUser>;
   getPrimaryEmail(): Promise<string | null>;
-  listRepositories(input: { owner?: string | undefined; page: number; perPage: number }): Promise<Page<Repository>>;
-  searchIssues(input: { query: string; page: number; perPage: number }): Promise<Page<Issue> & { total: number }>;
+  listRepositories(input: {
+    owner?: string | undefined;
+    page: number;
+    perPage: number;
+  }): Promise<Page<Repository>>;
+  searchIssues(input: {
+    query: string;
+    page: number;
+    perPage: number;
+  }): Promise<Page<Issue> & { total: number }>;
   getIssue(input: { owner: string; repo: string; number: number }): Promise<Issue>;
   createIssue(input: {
     owner: string;
@@ -132,7 +140,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
     async listRepositories({ owner, page, perPage }) {
       const path = owner === undefined ? "/user/repos" : `/orgs/${encodeURIComponent(owner)}/repos`;
-      const query = owner === undefined ? { sort: "updated", page, per_page: perPage } : { page, per_page: perPage };
+      const query =
+        owner === undefined ? { sort: "updated", page, per_page: perPage } : { page, per_page: perPage };
       let response: Response;
       try {
         response = await request("GET", path, { query });
@@ -147,7 +156,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     },
 
     async searchIssues({ query, page, perPage }) {
-      const response = await request("GET", "/search/issues", { query: { q: query, page, per_page: perPage } });
+      const response = await request("GET", "/search/issues", {
+        query: { q: query, page, per_page: perPage },
+      });
       const body = await json<Json>(response);
       const items = Array.isArray(body.items) ? (body.items as Json[]).map(toIssue) : [];
       return { items, page, hasNextPage: hasNext(response), total: Number(body.total_count ?? items.length) };
@@ -239,7 +250,9 @@ async function toUpstreamError(response: Response, method: string, path: string)
     githubMessage = typeof body.message === "string" ? body.message : "";
     if (Array.isArray(body.errors)) {
       const details = (body.errors as Json[])
-        .map((entry) => [entry.field, entry.code, entry.message].filter((part) => part !== undefined).join(" "))
+        .map((entry) =>
+          [entry.field, entry.code, entry.message].filter((part) => part !== undefined).join(" "),
+        )
         .filter((text) => text.length > 0);
       if (details.length > 0) githubMessage += ` (${details.join("; ")})`;
     }

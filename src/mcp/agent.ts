@@ -44,6 +44,7 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         sessionId: () => this.getSessionId(),
         recordArgumentValues: config.recordArgumentValues,
         development: config.development,
+        waitUntil: (promise) => this.ctx.waitUntil(promise),
       },
       { tools, resourceTemplates, prompts },
     );
@@ -61,7 +62,8 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
     extraInfo?: Parameters<McpAgent["onSSEMcpMessage"]>[2],
   ): Promise<Error | null> {
     const client = this.sentryClient ?? Sentry.getClient();
-    if (!client || Sentry.getClient() === client) return super.onSSEMcpMessage(sessionId, messageBody, extraInfo);
+    if (!client || Sentry.getClient() === client)
+      return super.onSSEMcpMessage(sessionId, messageBody, extraInfo);
     return Sentry.withIsolationScope((isolationScope) => {
       isolationScope.setClient(client);
       return Sentry.withScope((scope) => {

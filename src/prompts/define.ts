@@ -10,6 +10,8 @@ export interface PromptDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
 }
 
 /** Exists only for type inference, like defineTool. */
-export function definePrompt<Shape extends z.ZodRawShape>(definition: PromptDefinition<Shape>): PromptDefinition<Shape> {
+export function definePrompt<Shape extends z.ZodRawShape>(
+  definition: PromptDefinition<Shape>,
+): PromptDefinition<Shape> {
   return definition;
 }

@@ -8,7 +8,10 @@ export const triageIssue = definePrompt({
   argsSchema: z.object({
     owner: z.string().describe("Repository owner."),
     repo: z.string().describe("Repository name."),
-    number: z.string().regex(/^[1-9][0-9]*$/, "must be an issue number").describe("Issue number."),
+    number: z
+      .string()
+      .regex(/^[1-9][0-9]*$/, "must be an issue number")
+      .describe("Issue number."),
   }),
   build({ owner, repo, number }) {
     return [

@@ -12,7 +12,9 @@ export const repositoryReadme = defineResourceTemplate({
     const owner = ownerName.safeParse(variables.owner);
     const repo = repositoryName.safeParse(variables.repo);
     if (!owner.success || !repo.success) {
-      throw new UserInputError("The URI must look like github://repos/{owner}/{repo}/readme with a real owner and name.");
+      throw new UserInputError(
+        "The URI must look like github://repos/{owner}/{repo}/readme with a real owner and name.",
+      );
     }
     ctx.setOrganization(owner.data);
     return ctx.github.getReadme({ owner: owner.data, repo: repo.data });

@@ -23,6 +23,8 @@ export interface TelemetryHost {
   recordArgumentValues: boolean;
   /** Put the raw error message in replies; only ever true in development. */
   development: boolean;
+  /** Keeps the runtime alive until the promise settles (the Durable Object's `ctx.waitUntil`). */
+  waitUntil(promise: Promise<unknown>): void;
 }
 
 /** Everything the server offers. */
@@ -66,12 +68,17 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: unknown, extra: RequestExtra) => {
-        const reply = await observe(host, extra, {
-          method: "tools/call",
-          target: tool.name,
-          attributes: { "gen_ai.tool.name": tool.name, "gen_ai.operation.name": "execute_tool" },
-          args,
-        }, (ctx) => tool.handler(args as never, ctx).then((output) => output.text));
+        const reply = await observe(
+          host,
+          extra,
+          {
+            method: "tools/call",
+            target: tool.name,
+            attributes: { "gen_ai.tool.name": tool.name, "gen_ai.operation.name": "execute_tool" },
+            args,
+          },
+          (ctx) => tool.handler(args as never, ctx).then((output) => output.text),
+        );
         return { content: [{ type: "text" as const, text: reply.text }], isError: reply.isError };
       },
     );
@@ -84,13 +91,19 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
       async (uri: URL, variables: Record<string, string | string[]>, extra: RequestExtra) => {
         const flat: Record<string, string> = {};
-        for (const [key, value] of Object.entries(variables)) flat[key] = Array.isArray(value) ? value.join("/") : value;
-        const reply = await observe(host, extra, {
-          method: "resources/read",
-          target: resource.uriTemplate,
-          attributes: { "mcp.resource.template": resource.uriTemplate },
-          args: flat,
-        }, (ctx) => resource.read(flat, ctx));
+        for (const [key, value] of Object.entries(variables))
+          flat[key] = Array.isArray(value) ? value.join("/") : value;
+        const reply = await observe(
+          host,
+          extra,
+          {
+            method: "resources/read",
+            target: resource.uriTemplate,
+            attributes: { "mcp.resource.template": resource.uriTemplate },
+            args: flat,
+          },
+          (ctx) => resource.read(flat, ctx),
+        );
         if (reply.isError) throw new ResourceReadError(reply.text);
         return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text: reply.text }] };
       },
@@ -102,14 +115,21 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
       async (args: Record<string, unknown>, extra: RequestExtra) => {
-        const reply = await observe(host, extra, {
-          method: "prompts/get",
-          target: prompt.name,
-          attributes: { "gen_ai.prompt.name": prompt.name },
-          args,
-        }, async () => prompt.build(args as never));
+        const reply = await observe(
+          host,
+          extra,
+          {
+            method: "prompts/get",
+            target: prompt.name,
+            attributes: { "gen_ai.prompt.name": prompt.name },
+            args,
+          },
+          async () => prompt.build(args as never),
+        );
         if (reply.isError) throw new ResourceReadError(reply.text);
-        return { messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }] };
+        return {
+          messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }],
+        };
       },
     );
   }
@@ -131,7 +151,12 @@ async function observe(
     incoming
       ? Sentry.continueTrace({ sentryTrace: incoming.sentryTrace, baggage: incoming.baggage }, callback)
       : Sentry.startNewTrace(callback);
-  return inTrace(() => Sentry.withScope((scope) => execute(host, extra, observed, run, scope)));
+  const reply = await inTrace(() => Sentry.withScope((scope) => execute(host, extra, observed, run, scope)));
+  // Legacy SSE messages arrive through an RPC method that no Sentry wrapper flushes at its end, so
+  // without this the span and any error wait in the buffer until the session's next message, or
+  // are lost. Streamable HTTP runs inside a wrapped WebSocket handler whose boundary flush covers it.
+  if (host.transport() === "sse") host.waitUntil(Sentry.flush(2000));
+  return reply;
 }
 
 async function execute(
@@ -170,7 +195,8 @@ async function execute(
     ...describeArguments(observed.args),
     "mcp.arguments.hash": argumentsHash(observed.args),
   };
-  if (host.recordArgumentValues) attributes["mcp.arguments.value"] = JSON.stringify(observed.args ?? {}).slice(0, 2048);
+  if (host.recordArgumentValues)
+    attributes["mcp.arguments.value"] = JSON.stringify(observed.args ?? {}).slice(0, 2048);
 
   return Sentry.startSpan(
     { name: `${observed.method} ${observed.target}`, op: "mcp.server", forceTransaction: true, attributes },
@@ -210,14 +236,21 @@ async function runToReply(
   } catch (error) {
     if (error instanceof UserInputError) return { text: error.message, isError: true, outcome: "tool_error" };
     if (error instanceof UpstreamError && error.expected) {
-      return { text: `GitHub refused this (${error.status}). ${error.hint}`, isError: true, outcome: "upstream_error" };
+      return {
+        text: `GitHub refused this (${error.status}). ${error.hint}`,
+        isError: true,
+        outcome: "upstream_error",
+      };
     }
     const eventId = Sentry.captureException(error, { mechanism: { type: "mcp.tool", handled: false } });
     const reported = Sentry.getClient()?.getDsn() !== undefined;
     const what =
-      error instanceof UpstreamError ? `GitHub could not complete this. ${error.hint}` : "Something went wrong on our side.";
+      error instanceof UpstreamError
+        ? `GitHub could not complete this. ${error.hint}`
+        : "Something went wrong on our side.";
     const reference = reported ? ` Event ID: ${eventId}` : "";
-    const detail = development && error instanceof Error ? `\n(development) ${error.name}: ${error.message}` : "";
+    const detail =
+      development && error instanceof Error ? `\n(development) ${error.name}: ${error.message}` : "";
     return { text: `${what}${reference}${detail}`, isError: true, outcome: "internal_error" };
   }
 }

@@ -11,7 +11,10 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\b(?:gh[opusr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,})\b/g, REDACTED],
   [/\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=:-]{8,}/gi, `$1 ${REDACTED}`],
   [/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, REDACTED],
-  [/([?&#](?:code|state|code_verifier|access_token|refresh_token|client_secret)=)[^&#\s"']*/gi, `$1${REDACTED}`],
+  [
+    /([?&#](?:code|state|code_verifier|access_token|refresh_token|client_secret)=)[^&#\s"']*/gi,
+    `$1${REDACTED}`,
+  ],
 ];
 
 const SENSITIVE_KEY =
@@ -34,7 +37,8 @@ export function scrubValue<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = SENSITIVE_KEY.test(key) && item !== undefined && item !== null ? REDACTED : scrubValue(item, depth + 1);
+    out[key] =
+      SENSITIVE_KEY.test(key) && item !== undefined && item !== null ? REDACTED : scrubValue(item, depth + 1);
   }
   return out as T;
 }

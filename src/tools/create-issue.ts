@@ -17,7 +17,8 @@ export const createIssue = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true, idempotentHint: false },
   async handler({ owner, repo, title, body, labels }, ctx) {
     ctx.setOrganization(owner);
-    if (title.trim().length === 0) throw new UserInputError("The issue title is empty; give the issue a title.");
+    if (title.trim().length === 0)
+      throw new UserInputError("The issue title is empty; give the issue a title.");
     const issue = await ctx.github.createIssue({ owner, repo, title: title.trim(), body, labels });
     return { text: `Created ${issue.repository}#${issue.number}: ${issue.title}\n${issue.url}` };
   },

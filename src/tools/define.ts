@@ -25,6 +25,8 @@ export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
 }
 
 /** Exists only for type inference: `params` in the handler gets the schema's type. */
-export function defineTool<Shape extends z.ZodRawShape>(definition: ToolDefinition<Shape>): ToolDefinition<Shape> {
+export function defineTool<Shape extends z.ZodRawShape>(
+  definition: ToolDefinition<Shape>,
+): ToolDefinition<Shape> {
   return definition;
 }

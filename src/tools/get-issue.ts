@@ -6,7 +6,8 @@ import { issueNumber, ownerName, repositoryName } from "./inputs";
 export const getIssue = defineTool({
   name: "get_issue",
   title: "Get issue",
-  description: "Read one issue's title, state, labels and description. Use after search_issues to see the details.",
+  description:
+    "Read one issue's title, state, labels and description. Use after search_issues to see the details.",
   inputSchema: z.object({
     owner: ownerName.describe("Repository owner: user or organisation login."),
     repo: repositoryName.describe("Repository name."),

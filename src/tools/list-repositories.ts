@@ -8,7 +8,9 @@ export const listRepositories = defineTool({
   description:
     "List the user's repositories, or an organisation's or another user's when owner is given, most recently updated first.",
   inputSchema: z.object({
-    owner: ownerName.optional().describe("Organisation or user login; leave out for the signed-in user's own repositories."),
+    owner: ownerName
+      .optional()
+      .describe("Organisation or user login; leave out for the signed-in user's own repositories."),
     page: z.number().int().min(1).max(100).default(1).describe("Page number, from 1."),
     perPage: z.number().int().min(1).max(100).default(30).describe("Repositories per page, 1 to 100."),
   }),

@@ -8,7 +8,11 @@ export const searchIssues = defineTool({
   description:
     "Search GitHub issues and pull requests with GitHub's search syntax, e.g. 'repo:owner/name is:open label:bug crash'.",
   inputSchema: z.object({
-    query: z.string().min(1).max(256).describe("GitHub search query; qualifiers like repo:, is:, label:, author: work."),
+    query: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe("GitHub search query; qualifiers like repo:, is:, label:, author: work."),
     page: z.number().int().min(1).max(10).default(1).describe("Page number, from 1."),
     perPage: z.number().int().min(1).max(50).default(20).describe("Results per page, 1 to 50."),
   }),

@@ -4,7 +4,8 @@ import { defineTool } from "./define";
 export const whoami = defineTool({
   name: "whoami",
   title: "Who am I",
-  description: "Show the GitHub account this server acts as. Use it to check the connection or before acting for the user.",
+  description:
+    "Show the GitHub account this server acts as. Use it to check the connection or before acting for the user.",
   inputSchema: z.object({}),
   annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: true, idempotentHint: true },
   async handler(_params, ctx) {

@@ -10,6 +10,9 @@ export async function setFault(fault: FakeFault | null): Promise<void> {
 
 /** Mints a GitHub token for a seeded user, skipping OAuth. */
 export async function mintToken(login: string, scopes?: string[]): Promise<string> {
-  const response = await fetch(`${CONTROL}/token`, { method: "POST", body: JSON.stringify({ login, scopes }) });
+  const response = await fetch(`${CONTROL}/token`, {
+    method: "POST",
+    body: JSON.stringify({ login, scopes }),
+  });
   return ((await response.json()) as { token: string }).token;
 }

@@ -1,8 +1,7 @@
-import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ORIGIN } from "./oauth";
+import { entry, ORIGIN } from "./oauth";
 
 export type Transport = "streamable-http" | "sse";
 
@@ -12,7 +11,7 @@ function workerFetch(token: string): typeof fetch {
     const request = new Request(input, init);
     const headers = new Headers(request.headers);
     headers.set("Authorization", `Bearer ${token}`);
-    return exports.default.fetch(new Request(request, { headers }));
+    return entry.fetch(new Request(request, { headers }));
   };
 }
 
@@ -27,7 +26,10 @@ export async function connect(
   const wire =
     transport === "streamable-http"
       ? new StreamableHTTPClientTransport(new URL("/mcp", ORIGIN), { fetch: fetcher })
-      : new SSEClientTransport(new URL("/sse", ORIGIN), { fetch: fetcher, eventSourceInit: { fetch: fetcher } });
+      : new SSEClientTransport(new URL("/sse", ORIGIN), {
+          fetch: fetcher,
+          eventSourceInit: { fetch: fetcher },
+        });
   await client.connect(wire);
   return client;
 }
@@ -36,4 +38,23 @@ export async function connect(
 export function textOf(result: unknown): string {
   const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
   return content.map((part) => part.text ?? "").join("\n");
+}
+
+/** A W3C traceparent with a fresh trace id, as an instrumented agent would send in `_meta`. */
+export function newTraceparent(): { traceparent: string; traceId: string; parentSpanId: string } {
+  const hex = (bytes: number) =>
+    [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const traceId = hex(16);
+  const parentSpanId = hex(8);
+  return { traceparent: `00-${traceId}-${parentSpanId}-01`, traceId, parentSpanId };
+}
+
+/**
+ * Calls a tool with a fresh trace context in `_meta`, so the test can find exactly this call's
+ * telemetry by trace id.
+ */
+export async function callTraced(client: Client, name: string, args: Record<string, unknown> = {}) {
+  const trace = newTraceparent();
+  const result = await client.callTool({ name, arguments: args, _meta: { traceparent: trace.traceparent } });
+  return { result, text: textOf(result), ...trace };
 }

@@ -31,11 +31,14 @@ export class CookieJar {
   }
 }
 
+/** The Worker's default export, as production serves it. */
+export const entry = (exports as unknown as { default: Fetcher }).default;
+
 /** Calls the Worker under test (the same entry point production serves). */
 export function worker(path: string, init: RequestInit = {}, jar?: CookieJar): Promise<Response> {
   const headers = new Headers(init.headers);
-  if (jar && jar.header()) headers.set("Cookie", jar.header());
-  return exports.default.fetch(new Request(new URL(path, ORIGIN), { ...init, headers, redirect: "manual" }));
+  if (jar?.header()) headers.set("Cookie", jar.header());
+  return entry.fetch(new Request(new URL(path, ORIGIN), { ...init, headers, redirect: "manual" }));
 }
 
 async function pkce(): Promise<{ verifier: string; challenge: string }> {
@@ -60,7 +63,8 @@ export async function registerClient(clientName = "Test Client"): Promise<string
       response_types: ["code"],
     }),
   });
-  if (response.status !== 201) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`registration failed: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { client_id: string };
   return body.client_id;
 }
@@ -108,7 +112,8 @@ export async function signInAtGitHub(githubAuthorizeUrl: string, login: string):
   url.searchParams.set("login", login);
   const response = await fetch(url, { redirect: "manual" });
   const location = response.headers.get("Location");
-  if (response.status !== 302 || !location) throw new Error(`fake GitHub did not redirect: ${response.status}`);
+  if (response.status !== 302 || !location)
+    throw new Error(`fake GitHub did not redirect: ${response.status}`);
   const back = new URL(location);
   const code = back.searchParams.get("code");
   if (code) secret(code);
@@ -142,7 +147,10 @@ export async function exchangeToken(clientId: string, code: string, verifier: st
 }
 
 /** The whole flow, as a real MCP client and browser would do it. Returns a bearer token for /mcp and /sse. */
-export async function signIn(login = "octocat", clientName = "Test Client"): Promise<{ token: string; clientId: string }> {
+export async function signIn(
+  login = "octocat",
+  clientName = "Test Client",
+): Promise<{ token: string; clientId: string }> {
   const clientId = await registerClient(clientName);
   const consent = await openConsent(clientId);
   const approved = await submitConsent(consent.handle, "approve", consent.jar);
@@ -151,10 +159,12 @@ export async function signIn(login = "octocat", clientName = "Test Client"): Pro
   const back = await signInAtGitHub(toGitHub, login);
   const done = await callback(back, consent.jar);
   const toClient = done.headers.get("Location");
-  if (done.status !== 302 || !toClient) throw new Error(`callback failed: ${done.status} ${await done.text()}`);
+  if (done.status !== 302 || !toClient)
+    throw new Error(`callback failed: ${done.status} ${await done.text()}`);
   const code = secret(new URL(toClient).searchParams.get("code") ?? "");
   const tokenResponse = await exchangeToken(clientId, code, consent.verifier);
-  if (tokenResponse.status !== 200) throw new Error(`token failed: ${tokenResponse.status} ${await tokenResponse.text()}`);
+  if (tokenResponse.status !== 200)
+    throw new Error(`token failed: ${tokenResponse.status} ${await tokenResponse.text()}`);
   const tokens = (await tokenResponse.json()) as { access_token: string; refresh_token?: string };
   if (tokens.refresh_token) secret(tokens.refresh_token);
   return { token: secret(tokens.access_token), clientId };

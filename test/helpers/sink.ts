@@ -3,8 +3,12 @@ import { FORBIDDEN_PATTERNS, registeredSecrets } from "./secrets";
 
 const SINK = "http://sentry.test/__sink";
 
-/** Everything the SDK has sent so far, in every test file. */
-export async function envelopes(since = -1, timeout = 0): Promise<SinkEnvelope[]> {
+/**
+ * Everything the SDK has sent so far, in every test file. With `timeout`, waits (long-poll) until the
+ * sink holds more than `known` envelopes or the timeout passes.
+ */
+export async function envelopes(known = 0, timeout = 0): Promise<SinkEnvelope[]> {
+  const since = known - 1;
   const response = await fetch(`${SINK}/envelopes?since=${since}&timeout=${timeout}`);
   return (await response.json()) as SinkEnvelope[];
 }
@@ -22,7 +26,7 @@ export interface SentSpan {
 }
 
 export function spansOf(list: SinkEnvelope[]): SentSpan[] {
-  return itemsOf(list, "span").flatMap((item) => ((item.payload as { items?: SentSpan[] }).items ?? []));
+  return itemsOf(list, "span").flatMap((item) => (item.payload as { items?: SentSpan[] }).items ?? []);
 }
 
 export function itemsOf(list: SinkEnvelope[], type: string): SinkItem[] {
@@ -38,7 +42,10 @@ export function attr(span: SentSpan, key: string): unknown {
  * Waits until the sink holds something that satisfies `find`, re-asking each time a new envelope
  * arrives (long-poll), up to `timeoutMs`. Returns the found value or throws with what was there.
  */
-export async function waitFor<T>(find: (list: SinkEnvelope[]) => T | undefined, timeoutMs = 8000): Promise<T> {
+export async function waitFor<T>(
+  find: (list: SinkEnvelope[]) => T | undefined,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let list = await envelopes();
   for (;;) {
@@ -46,13 +53,25 @@ export async function waitFor<T>(find: (list: SinkEnvelope[]) => T | undefined, 
     if (found !== undefined) return found;
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`sink never held the expected data; it has ${list.length} envelopes`);
-    list = await envelopes(list.length - 1, Math.min(left, 2000));
+    list = await envelopes(list.length, Math.min(left, 2000));
   }
 }
 
-/** Waits for the span of one MCP operation, identified by its name and a predicate. */
-export function waitForSpan(name: string, match: (span: SentSpan) => boolean = () => true): Promise<SentSpan> {
-  return waitFor((list) => spansOf(list).find((span) => span.name === name && match(span)));
+/** How many envelopes the sink holds now; pass it to `waitForSpan` to see only what came after. */
+export async function mark(): Promise<number> {
+  return (await envelopes()).length;
+}
+
+/**
+ * Waits for the span of one MCP operation, identified by its name and a predicate, among the
+ * envelopes that arrived after `after` (a `mark()`).
+ */
+export function waitForSpan(
+  name: string,
+  match: (span: SentSpan) => boolean = () => true,
+  after = 0,
+): Promise<SentSpan> {
+  return waitFor((list) => spansOf(list.slice(after)).find((span) => span.name === name && match(span)));
 }
 
 /** Waits for the error event with this id. */
@@ -75,7 +94,8 @@ export async function privacyLeaks(): Promise<string[]> {
       if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
     }
     for (const value of secrets) {
-      if (envelope.raw.includes(value)) leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
+      if (envelope.raw.includes(value))
+        leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
     }
   });
   return leaks;

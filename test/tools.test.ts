@@ -1,0 +1,241 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setFault } from "./helpers/github";
+import { callTraced, connect, type Transport } from "./helpers/mcp";
+import { signIn } from "./helpers/oauth";
+import { attr, envelopes, itemsOf, spansOf, waitForEvent, waitForSpan } from "./helpers/sink";
+
+/** The span of the call made in trace `traceId`, once the sink has it. */
+function spanIn(traceId: string, tool: string) {
+  return waitForSpan(`tools/call ${tool}`, (span) => span.trace_id === traceId);
+}
+
+function eventIdIn(text: string): string {
+  const id = /Event ID: ([0-9a-f]{32})/.exec(text)?.[1];
+  if (!id) throw new Error(`no Event ID in reply: ${text}`);
+  return id;
+}
+
+describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport) => {
+  let client: Client;
+  let clientId: string;
+
+  beforeAll(async () => {
+    const session = await signIn("octocat", `Tools test ${transport}`);
+    clientId = session.clientId;
+    client = await connect(transport, session.token);
+  });
+  afterAll(async () => {
+    await setFault(null);
+    await client.close();
+  });
+
+  it("whoami names the signed-in user", async () => {
+    const { result, text } = await callTraced(client, "whoami");
+    expect(result.isError).toBeFalsy();
+    expect(text).toBe("Signed in to GitHub as octocat (The Octocat), user id 1001.");
+  });
+
+  it("list_repositories lists the user's repositories, private ones included", async () => {
+    const { text } = await callTraced(client, "list_repositories");
+    expect(text).toContain("octocat/hello-world (public");
+    expect(text).toContain("octocat/dotfiles (private");
+  });
+
+  it("list_repositories pages through an organisation and tags the span with it", async () => {
+    const call = await callTraced(client, "list_repositories", { owner: "octo-org", perPage: 2 });
+    expect(call.text).toContain("Repositories of octo-org, page 1:");
+    expect(call.text).toContain("More on page 2.");
+    const span = await spanIn(call.traceId, "list_repositories");
+    expect(attr(span, "organization.slug")).toBe("octo-org");
+  });
+
+  it("list_repositories explains an unknown owner without reporting it", async () => {
+    const call = await callTraced(client, "list_repositories", { owner: "no-such-org-zz" });
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toContain("GitHub refused this (404)");
+    const span = await spanIn(call.traceId, "list_repositories");
+    expect(span.status).toBe("error");
+    expect(attr(span, "mcp.outcome")).toBe("upstream_error");
+    expect(attr(span, "error.type")).toBe("tool_error");
+    const events = itemsOf(await envelopes(), "event").filter(
+      (item) =>
+        (item.payload as { contexts?: { trace?: { trace_id?: string } } }).contexts?.trace?.trace_id ===
+        call.traceId,
+    );
+    expect(events).toEqual([]);
+  });
+
+  it("search_issues finds issues with GitHub's qualifiers", async () => {
+    const { text } = await callTraced(client, "search_issues", { query: "repo:octo-org/octo-api is:open" });
+    expect(text).toContain("octo-org/octo-api#1 (open) Retry requests on 502 and 503 responses");
+    expect(text).not.toContain("Pagination stops");
+  });
+
+  it("search_issues says until when GitHub's rate limit holds, without reporting it", async () => {
+    await setFault({ kind: "rate_limit", path: "/search/issues", times: 1 });
+    const call = await callTraced(client, "search_issues", { query: "crash" });
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toMatch(/rate limit is used up until \d{4}-\d\d-\d\dT/);
+    const span = await spanIn(call.traceId, "search_issues");
+    expect(attr(span, "mcp.outcome")).toBe("upstream_error");
+  });
+
+  it("get_issue reads one issue", async () => {
+    const { text } = await callTraced(client, "get_issue", {
+      owner: "octocat",
+      repo: "hello-world",
+      number: 1,
+    });
+    expect(text).toContain("octocat/hello-world#1: Add a license file");
+    expect(text).toContain("Labels: documentation, good first issue");
+  });
+
+  it("get_issue explains a missing issue", async () => {
+    const call = await callTraced(client, "get_issue", {
+      owner: "octocat",
+      repo: "hello-world",
+      number: 9999,
+    });
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toContain("GitHub found nothing there");
+  });
+
+  it("create_issue opens an issue that get_issue then finds", async () => {
+    const title = `Flaky test in CI ${transport}`;
+    const created = await callTraced(client, "create_issue", {
+      owner: "octocat",
+      repo: "spoon-knife",
+      title,
+      body: "Seen twice today.",
+      labels: ["bug"],
+    });
+    const number = Number(/#(\d+)/.exec(created.text)?.[1]);
+    expect(created.text).toContain(`Created octocat/spoon-knife#${number}: ${title}`);
+    const read = await callTraced(client, "get_issue", { owner: "octocat", repo: "spoon-knife", number });
+    expect(read.text).toContain(title);
+    expect(read.text).toContain("Seen twice today.");
+  });
+
+  it("create_issue refuses an empty title as the caller's mistake, not ours", async () => {
+    const call = await callTraced(client, "create_issue", {
+      owner: "octocat",
+      repo: "spoon-knife",
+      title: "   ",
+    });
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toBe("The issue title is empty; give the issue a title.");
+    const span = await spanIn(call.traceId, "create_issue");
+    expect(attr(span, "mcp.outcome")).toBe("tool_error");
+    expect(attr(span, "mcp.argument.title.length")).toBe(3);
+  });
+
+  it("reports a GitHub 5xx once, and the reply's Event ID is the event Sentry received", async () => {
+    await setFault({ kind: "status", status: 503, path: "/user", times: 1 });
+    const call = await callTraced(client, "whoami");
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toContain("GitHub could not complete this.");
+    expect(call.text).not.toMatch(/503 to GET|api\.github\.test|UpstreamError/);
+    const event = await waitForEvent(eventIdIn(call.text));
+    expect(event.user).toMatchObject({ id: "1001", username: "octocat" });
+    expect(event.tags).toMatchObject({
+      "client.id": clientId,
+      "tool.name": "whoami",
+      "mcp.transport": transport,
+    });
+    expect((event.contexts as { trace: { trace_id: string } }).trace.trace_id).toBe(call.traceId);
+    const span = await spanIn(call.traceId, "whoami");
+    expect(attr(span, "mcp.outcome")).toBe("internal_error");
+  });
+
+  it("reports a GitHub timeout", async () => {
+    await setFault({ kind: "timeout", ms: 1500, path: "/repos/octocat/hello-world/issues/2", times: 1 });
+    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "hello-world", number: 2 });
+    expect(call.result.isError).toBe(true);
+    const event = await waitForEvent(eventIdIn(call.text));
+    expect(JSON.stringify(event.exception)).toContain("did not answer");
+  });
+
+  it("sends every repeated identical error, so each quoted Event ID exists", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await setFault({ kind: "status", status: 500, path: "/user", times: 1 });
+      ids.push(eventIdIn((await callTraced(client, "whoami")).text));
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    for (const id of ids) expect((await waitForEvent(id)).event_id).toBe(id);
+  });
+
+  it("rejects arguments that fail the schema before the handler runs", async () => {
+    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "x", number: -1 });
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toMatch(/number/i);
+  });
+
+  it("reads a repository README as a resource", async () => {
+    const read = await client.readResource({ uri: "github://repos/octocat/hello-world/readme" });
+    const first = read.contents[0] as { text?: string; mimeType?: string };
+    expect(first.mimeType).toBe("text/markdown");
+    expect(first.text).toContain("Hello");
+    const templates = await client.listResourceTemplates();
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+      "github://repos/{owner}/{repo}/readme",
+    ]);
+  });
+
+  it("explains a repository without a README", async () => {
+    await expect(
+      client.readResource({ uri: "github://repos/octo-org/design-system/readme" }),
+    ).rejects.toThrow(/GitHub found nothing there/);
+  });
+
+  it("gets the triage prompt", async () => {
+    const prompt = await client.getPrompt({
+      name: "triage_issue",
+      arguments: { owner: "octocat", repo: "hello-world", number: "3" },
+    });
+    const message = prompt.messages[0]?.content as { text?: string };
+    expect(message.text).toContain("Triage GitHub issue octocat/hello-world#3.");
+  });
+
+  it("records one span per tool call with name, status, user and tags, and no argument values", async () => {
+    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "spoon-knife", number: 1 });
+    const span = await spanIn(call.traceId, "get_issue");
+    expect(span.status).toBe("ok");
+    expect(span.parent_span_id).toBe(call.parentSpanId);
+    expect(attr(span, "mcp.outcome")).toBe("success");
+    expect(attr(span, "user.id")).toBe("1001");
+    expect(attr(span, "user.name")).toBe("octocat");
+    expect(attr(span, "client.id")).toBe(clientId);
+    expect(attr(span, "tool.name")).toBe("get_issue");
+    expect(attr(span, "organization.slug")).toBe("octocat");
+    expect(attr(span, "mcp.transport")).toBe(transport);
+    expect(attr(span, "mcp.argument.repo.length")).toBe("spoon-knife".length);
+    expect(attr(span, "mcp.argument.number.value")).toBe(1);
+    expect(attr(span, "mcp.arguments.hash")).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(span)).not.toContain("spoon-knife");
+    const inTrace = spansOf(await envelopes()).filter((s) => s.trace_id === call.traceId);
+    expect(inTrace.filter((s) => s.name.startsWith("tools/call"))).toHaveLength(1);
+  });
+
+  it("starts a new trace for each tool call when the client sends no trace context", async () => {
+    const before = new Set(spansOf(await envelopes()).map((s) => s.trace_id));
+    await client.callTool({ name: "whoami", arguments: {} });
+    await client.callTool({ name: "whoami", arguments: {} });
+    const fresh = await waitForSpanPair(before);
+    expect(fresh[0]).not.toBe(fresh[1]);
+  });
+
+  async function waitForSpanPair(before: Set<string>): Promise<string[]> {
+    const { waitFor } = await import("./helpers/sink");
+    return waitFor((list) => {
+      const traces = spansOf(list)
+        .filter(
+          (s) =>
+            s.name === "tools/call whoami" && attr(s, "client.id") === clientId && !before.has(s.trace_id),
+        )
+        .map((s) => s.trace_id);
+      return traces.length >= 2 ? traces : undefined;
+    });
+  }
+});
