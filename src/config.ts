@@ -41,11 +41,28 @@ export function readConfig(env: ConfigEnv): Config {
       "GITHUB_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000.",
     );
   }
+  const development = environment === "development";
+  const githubWebUrl = baseUrl("GITHUB_WEB_URL", env.GITHUB_WEB_URL ?? "https://github.com");
+  const githubApiUrl = baseUrl("GITHUB_API_URL", env.GITHUB_API_URL ?? "https://api.github.com");
+  // A local GitHub stand-in (plain http, or a loopback host) signs anyone in as anyone. It must never
+  // serve a deployed Worker, so only the development and test environments may point at one.
+  if (environment !== "development" && environment !== "test") {
+    for (const [name, value] of [
+      ["GITHUB_WEB_URL", githubWebUrl],
+      ["GITHUB_API_URL", githubApiUrl],
+    ] as const) {
+      if (isStandIn(value)) {
+        throw new ConfigurationError(
+          `${name} is ${value}, a local GitHub stand-in; only ENVIRONMENT=development may use one. Point it at GitHub (https).`,
+        );
+      }
+    }
+  }
   return {
     environment,
-    development: environment === "development",
-    githubWebUrl: baseUrl("GITHUB_WEB_URL", env.GITHUB_WEB_URL ?? "https://github.com"),
-    githubApiUrl: baseUrl("GITHUB_API_URL", env.GITHUB_API_URL ?? "https://api.github.com"),
+    development,
+    githubWebUrl,
+    githubApiUrl,
     githubClientId: (env.GITHUB_CLIENT_ID ?? "").trim(),
     githubClientSecret: (env.GITHUB_CLIENT_SECRET ?? "").trim(),
     githubScopes: (env.GITHUB_SCOPES ?? "read:user repo").split(/[\s,]+/).filter(Boolean),
@@ -67,6 +84,14 @@ function baseUrl(name: string, value: string): string {
     throw new ConfigurationError(`${name} must be an http(s) URL.`);
   }
   return url.toString().replace(/\/+$/, "");
+}
+
+/** A URL that cannot be real GitHub (or GitHub Enterprise): plain http, or a loopback host. */
+export function isStandIn(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return (
+    protocol !== "https:" || hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.")
+  );
 }
 
 function flag(name: string, value: string | undefined): boolean {

@@ -199,3 +199,19 @@ describe("configuration", () => {
     expect(await response.text()).toContain("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET");
   });
 });
+
+describe("a deployed Worker", () => {
+  it("refuses to sign in through a local GitHub stand-in, with a clear page", async () => {
+    const request = new Request(`${ORIGIN}/authorize?client_id=x`);
+    const response = await authApp.fetch(request, {
+      ...env,
+      ENVIRONMENT: "production",
+      GITHUB_WEB_URL: "http://localhost:8790",
+    });
+    expect(response.status).toBe(503);
+    const html = await response.text();
+    expect(html).toContain("This server is misconfigured");
+    expect(html).toContain("only ENVIRONMENT=development may use one");
+    expect(html).not.toContain("test-github-secret");
+  });
+});

@@ -8,7 +8,7 @@ import {
 import * as Sentry from "@sentry/cloudflare";
 import { Hono } from "hono";
 import { type Config, readConfig } from "../config";
-import { UpstreamError, UserInputError } from "../errors";
+import { ConfigurationError, UpstreamError, UserInputError } from "../errors";
 import { challengeFor, createVerifier, exchangeCode, githubAuthorizeUrl } from "./github-oauth";
 import { consentPage, errorPage, page, pageHeaders } from "./pages";
 import type { GrantProps } from "./props";
@@ -148,6 +148,11 @@ authApp.onError((error) => {
   if (error instanceof UpstreamError) {
     if (!error.expected) Sentry.captureException(error);
     return new Response(errorPage("GitHub sign-in failed", error.hint), pageHeaders(502));
+  }
+  if (error instanceof ConfigurationError) {
+    // The operator's to fix, and the message names only settings, never their secret values.
+    Sentry.captureException(error);
+    return new Response(errorPage("This server is misconfigured", error.message), pageHeaders(503));
   }
   const eventId = Sentry.captureException(error);
   return new Response(

@@ -7,20 +7,32 @@ export interface SentryEnv {
   ENVIRONMENT?: string;
   SENTRY_TRACES_SAMPLE_RATE?: string;
   CF_VERSION_METADATA?: WorkerVersionMetadata;
+  /** A Spotlight sidecar URL (e.g. http://localhost:8969/stream); honoured only in development. */
+  SENTRY_SPOTLIGHT?: string;
 }
+
+/** A DSN that names no real project; with a tunnel it only gives the SDK somewhere to address envelopes. */
+const SPOTLIGHT_ONLY_DSN = "http://spotlight@localhost/0";
 
 /**
  * The one Sentry configuration, shared by the Worker (`withSentry`) and the Durable Object
  * (`instrumentDurableObjectWithSentry`). With no DSN the SDK is off and the server works unchanged.
  */
 export function sentryOptions(env: SentryEnv): CloudflareOptions {
-  const dsn = env.SENTRY_DSN?.trim() || undefined;
+  const environment = env.ENVIRONMENT || "production";
+  const spotlight = environment === "development" ? env.SENTRY_SPOTLIGHT?.trim() || undefined : undefined;
+  const configuredDsn = env.SENTRY_DSN?.trim() || undefined;
+  // Development with no DSN: everything goes to the local Spotlight sidecar through the tunnel option,
+  // so errors, traces and logs are visible without a Sentry account. With a DSN, Spotlight gets a copy.
+  const dsn = configuredDsn ?? (spotlight ? SPOTLIGHT_ONLY_DSN : undefined);
   const rate = Number(env.SENTRY_TRACES_SAMPLE_RATE ?? "1");
   return {
     dsn,
     enabled: dsn !== undefined,
+    ...(spotlight && !configuredDsn ? { tunnel: spotlight } : {}),
+    ...(spotlight && configuredDsn ? { spotlight } : {}),
     release: env.CF_VERSION_METADATA?.id || undefined,
-    environment: env.ENVIRONMENT || "production",
+    environment,
     tracesSampleRate: Number.isFinite(rate) ? Math.min(Math.max(rate, 0), 1) : 1,
     // W3C traceparent on calls to GitHub as well as sentry-trace, so the trace carries on past us.
     propagateTraceparent: true,

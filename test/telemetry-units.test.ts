@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { clientFamilyOf } from "../src/telemetry/register";
+import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
+import { argumentsHash, canonicalJson, describeArguments } from "../src/telemetry/shape";
+import { fromTraceparent, traceFromMeta } from "../src/telemetry/trace-context";
+import { FORBIDDEN_PATTERNS } from "./helpers/secrets";
+
+const SAMPLES = [
+  "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+  "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+  "ghu_abcdefghijklmnopqrstuvwxyz0123456789",
+  "ghs_abcdefghijklmnopqrstuvwxyz0123456789",
+  "ghr_abcdefghijklmnopqrstuvwxyz0123456789",
+  "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+];
+
+describe("scrubbing", () => {
+  it.each(SAMPLES)("redacts the GitHub token %s wherever it appears", (token) => {
+    const out = scrubString(`failed with ${token} in the header`);
+    expect(out).not.toContain(token);
+    expect(out).toContain("[redacted]");
+  });
+
+  it("redacts bearer credentials, emails and OAuth code/state query values", () => {
+    const out = scrubString(
+      "Authorization: Bearer 123:abc:def456ghi for mona@example.com at /callback?code=abc123&state=xyz789&x=1",
+    );
+    expect(out).toBe(
+      "Authorization: Bearer [redacted] for [redacted] at /callback?code=[redacted]&state=[redacted]&x=1",
+    );
+  });
+
+  it("empties sensitive keys and scrubs nested strings", () => {
+    const out = scrubValue({
+      headers: { cookie: "a=b", Authorization: "x" },
+      nested: [{ note: "to a@b.io" }],
+    });
+    expect(out).toEqual({
+      headers: { cookie: "[redacted]", Authorization: "[redacted]" },
+      nested: [{ note: "to [redacted]" }],
+    });
+  });
+
+  it("drops query strings", () => {
+    expect(stripQuery("https://x.test/callback?code=1&state=2#frag")).toBe("https://x.test/callback");
+  });
+
+  it("leaves nothing the privacy scan would flag", () => {
+    const dirty = `${SAMPLES.join(" ")} Bearer abcdefgh12345678 me@example.com /cb?code=1&state=2 "cookie":"x"`;
+    const clean = JSON.stringify(scrubValue({ message: dirty, cookie: "session=1" }));
+    for (const [what, pattern] of FORBIDDEN_PATTERNS) expect(pattern.test(clean), what).toBe(false);
+    for (const [what, pattern] of FORBIDDEN_PATTERNS)
+      expect(pattern.test(JSON.stringify({ message: dirty, cookie: "x" })), what).toBe(true);
+  });
+});
+
+describe("argument shape", () => {
+  it("describes types, lengths, counts and numbers, never string values", () => {
+    const shape = describeArguments({
+      title: "secret words",
+      labels: ["a", "b"],
+      number: 7,
+      draft: false,
+      extra: null,
+    });
+    expect(shape).toEqual({
+      "mcp.arguments.keys": "draft,extra,labels,number,title",
+      "mcp.arguments.count": 5,
+      "mcp.argument.draft.type": "boolean",
+      "mcp.argument.draft.value": false,
+      "mcp.argument.extra.type": "null",
+      "mcp.argument.labels.type": "array",
+      "mcp.argument.labels.items": 2,
+      "mcp.argument.number.type": "number",
+      "mcp.argument.number.value": 7,
+      "mcp.argument.title.type": "string",
+      "mcp.argument.title.length": 12,
+    });
+    expect(JSON.stringify(shape)).not.toContain("secret");
+  });
+
+  it("hashes equal arguments equally whatever their key order", () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+    expect(argumentsHash({ a: 1, b: "x" })).toBe(argumentsHash({ b: "x", a: 1 }));
+    expect(argumentsHash({ a: 1, b: "x" })).not.toBe(argumentsHash({ a: 1, b: "y" }));
+    expect(argumentsHash({})).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe("trace context", () => {
+  it("turns a W3C traceparent into sentry-trace, keeping the sampled flag", () => {
+    expect(fromTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toEqual({
+      sentryTrace: "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
+      baggage: undefined,
+    });
+    expect(fromTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")?.sentryTrace).toMatch(
+      /-0$/,
+    );
+  });
+
+  it.each(["", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-abc-def-01", 42])(
+    "ignores a malformed traceparent (%s)",
+    (value) => {
+      expect(fromTraceparent(value)).toBeUndefined();
+    },
+  );
+
+  it("reads traceparent and baggage from _meta", () => {
+    const meta = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", baggage: "k=v" };
+    expect(traceFromMeta(meta)?.baggage).toBe("k=v");
+    expect(traceFromMeta(undefined)).toBeUndefined();
+  });
+});
+
+describe("client family", () => {
+  it.each([
+    ["claude-ai", "claude"],
+    ["Claude Desktop", "claude"],
+    ["cursor-vscode", "cursor"],
+    ["Visual Studio Code", "vscode"],
+    ["mcp-inspector", "inspector"],
+    ["mcp-remote", "mcp-remote"],
+    ["my-agent", "other"],
+    [undefined, "other"],
+  ])("%s is %s", (name, family) => {
+    expect(clientFamilyOf(name)).toBe(family);
+  });
+});
