@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientFamilyOf } from "../src/telemetry/register";
+import { clientFamilyOf } from "../src/telemetry/protocol";
 import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
 import { argumentsHash, canonicalJson, describeArguments } from "../src/telemetry/shape";
 import { fromTraceparent, traceFromMeta } from "../src/telemetry/trace-context";

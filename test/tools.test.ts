@@ -56,7 +56,8 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     expect(call.text).toContain("GitHub refused this (404)");
     const span = await spanIn(call.traceId, "list_repositories");
     expect(span.status).toBe("error");
-    expect(attr(span, "mcp.outcome")).toBe("upstream_error");
+    expect(attr(span, "mcp.outcome")).toBe("tool_error");
+    expect(attr(span, "mcp.tool.error_kind")).toBe("upstream_not_found");
     expect(attr(span, "error.type")).toBe("tool_error");
     const events = itemsOf(await envelopes(), "event").filter(
       (item) =>
@@ -78,7 +79,8 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     expect(call.result.isError).toBe(true);
     expect(call.text).toMatch(/rate limit is used up until \d{4}-\d\d-\d\dT/);
     const span = await spanIn(call.traceId, "search_issues");
-    expect(attr(span, "mcp.outcome")).toBe("upstream_error");
+    expect(attr(span, "mcp.outcome")).toBe("tool_error");
+    expect(attr(span, "mcp.tool.error_kind")).toBe("upstream_rate_limited");
   });
 
   it("get_issue reads one issue", async () => {
@@ -127,6 +129,7 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     expect(call.text).toBe("The issue title is empty; give the issue a title.");
     const span = await spanIn(call.traceId, "create_issue");
     expect(attr(span, "mcp.outcome")).toBe("tool_error");
+    expect(attr(span, "mcp.tool.error_kind")).toBe("user_input");
     expect(attr(span, "mcp.argument.title.length")).toBe(3);
   });
 
@@ -145,7 +148,8 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     });
     expect((event.contexts as { trace: { trace_id: string } }).trace.trace_id).toBe(call.traceId);
     const span = await spanIn(call.traceId, "whoami");
-    expect(attr(span, "mcp.outcome")).toBe("internal_error");
+    expect(attr(span, "mcp.outcome")).toBe("tool_error");
+    expect(attr(span, "mcp.tool.error_kind")).toBe("upstream_server_error");
   });
 
   it("reports a GitHub timeout", async () => {

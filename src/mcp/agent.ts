@@ -8,10 +8,13 @@ import { createGitHubClient } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
 import { registerCatalog } from "../telemetry/register";
+import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { sentryOptions } from "../telemetry/sentry";
 import { tools } from "../tools";
 
 const SERVER_VERSION = "0.1.0";
+/** Durable Object storage key of the session's telemetry record (see docs/storage.md). */
+const SESSION_KEY = "telemetry:session";
 
 /** The MCP server for one session: one Durable Object per MCP session, on /mcp or /sse. */
 class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
@@ -45,6 +48,10 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         recordArgumentValues: config.recordArgumentValues,
         development: config.development,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
+        session: new SessionTracker({
+          get: () => this.ctx.storage.kv.get<SessionRecord>(SESSION_KEY),
+          put: (record) => this.ctx.storage.kv.put(SESSION_KEY, record),
+        }),
       },
       { tools, resourceTemplates, prompts },
     );

@@ -1,4 +1,5 @@
 import type { CloudflareOptions } from "@sentry/cloudflare";
+import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
 
 /** The env fields Sentry's configuration reads. */
@@ -6,6 +7,8 @@ export interface SentryEnv {
   SENTRY_DSN?: string;
   ENVIRONMENT?: string;
   SENTRY_TRACES_SAMPLE_RATE?: string;
+  /** Per-tool overrides of the trace sample rate, e.g. `search_issues=0.1,whoami=0`. */
+  SENTRY_TOOL_SAMPLE_RATES?: string;
   CF_VERSION_METADATA?: WorkerVersionMetadata;
   /** A Spotlight sidecar URL (e.g. http://localhost:8969/stream); honoured only in development. */
   SENTRY_SPOTLIGHT?: string;
@@ -33,7 +36,10 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     ...(spotlight && configuredDsn ? { spotlight } : {}),
     release: env.CF_VERSION_METADATA?.id || undefined,
     environment,
-    tracesSampleRate: Number.isFinite(rate) ? Math.min(Math.max(rate, 0), 1) : 1,
+    tracesSampler: createTracesSampler(
+      Number.isFinite(rate) ? Math.min(Math.max(rate, 0), 1) : 1,
+      parseToolRates(env.SENTRY_TOOL_SAMPLE_RATES),
+    ),
     // W3C traceparent on calls to GitHub as well as sentry-trace, so the trace carries on past us.
     propagateTraceparent: true,
     // Collect structure, not content: no request bodies, cookies, query strings, IPs or AI inputs.
@@ -60,6 +66,8 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
       if (log.attributes) log.attributes = scrubAttributes(log.attributes);
       return log;
     },
+    // Only consulted with traceLifecycle "static"; kept so a fork that switches lifecycle stays scrubbed.
+    beforeSendTransaction: (event) => scrubEvent(event),
     beforeBreadcrumb: (breadcrumb) => {
       if (breadcrumb.message) breadcrumb.message = scrubString(breadcrumb.message);
       if (breadcrumb.data) {
@@ -81,9 +89,14 @@ function scrubAttributes<T extends Record<string, unknown>>(attributes: T): T {
   return out as T;
 }
 
-type EventLike = Parameters<NonNullable<CloudflareOptions["beforeSend"]>>[0];
+interface RequestData {
+  url?: string;
+  query_string?: unknown;
+  cookies?: unknown;
+  data?: unknown;
+}
 
-function scrubEvent(event: EventLike): EventLike {
+function scrubEvent<E extends { request?: RequestData }>(event: E): E {
   const scrubbed = scrubValue(event);
   if (scrubbed.request) {
     if (scrubbed.request.url) scrubbed.request.url = stripQuery(scrubbed.request.url);

@@ -1,0 +1,34 @@
+import * as Sentry from "@sentry/cloudflare";
+
+/** Attributes every metric may carry: all low-cardinality and bounded by the catalog. */
+export interface MetricLabels {
+  method: string;
+  target: string;
+  outcome: string;
+  clientFamily: string;
+  transport: string;
+}
+
+/**
+ * Records the per-operation metrics through Sentry's metrics API (this SDK has one; it batches
+ * metrics per flush, so they ride the same flush as the span). Names follow the OpenTelemetry MCP
+ * conventions where they define one.
+ */
+export function recordOperationMetrics(labels: MetricLabels, durationSeconds: number, resultBytes?: number): void {
+  const attributes = {
+    "mcp.method.name": labels.method,
+    "mcp.target": labels.target,
+    "mcp.outcome": labels.outcome,
+    "client.family": labels.clientFamily,
+    "mcp.transport": labels.transport,
+  };
+  Sentry.metrics.distribution("mcp.server.operation.duration", durationSeconds, { unit: "second", attributes });
+  if (labels.method !== "tools/call") return;
+  Sentry.metrics.count("mcp.tool.calls", 1, { attributes });
+  if (resultBytes !== undefined) {
+    Sentry.metrics.distribution("mcp.tool.result.size", resultBytes, {
+      unit: "byte",
+      attributes: { "mcp.target": labels.target },
+    });
+  }
+}

@@ -1,0 +1,357 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import * as Sentry from "@sentry/cloudflare";
+import type { ServerContext } from "../context";
+import { createLogger } from "./logger";
+import { recordOperationMetrics } from "./metrics";
+import type { SessionTracker } from "./session";
+import { argumentsHash, describeArguments } from "./shape";
+import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-context";
+
+/** How the MCP messages reach the server. */
+export type TransportName = "streamable-http" | "sse";
+
+/** How one MCP operation ended, counted apart. */
+export type Outcome = "success" | "tool_error" | "validation_error" | "protocol_error" | "cancelled";
+
+/** What the host (the Durable Object) tells the telemetry layer about the current session. */
+export interface TelemetryHost {
+  /** The tool-facing context without the parts telemetry supplies (logger, organisation). */
+  baseContext(): Omit<ServerContext, "logger" | "setOrganization">;
+  transport(): TransportName;
+  sessionId(): string | undefined;
+  session: SessionTracker;
+  /** Record argument values on spans. Off unless the operator turns it on. */
+  recordArgumentValues: boolean;
+  /** Put the raw error message in replies; only ever true in development. */
+  development: boolean;
+  /** Keeps the runtime alive until the promise settles (the Durable Object's `ctx.waitUntil`). */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** What the catalog tells the protocol layer, so names from clients are only used when known. */
+export interface KnownNames {
+  tools: ReadonlySet<string>;
+  prompts: ReadonlySet<string>;
+  /** Matches a resource URI to its template, or undefined. */
+  templateFor(uri: string): string | undefined;
+  /** Validates a tool's arguments against its schema without running it. */
+  validateArguments(tool: string, args: unknown): { valid: true } | { valid: false; path: string; reason: string };
+}
+
+/** Per-request state shared between the protocol span and the tool wrapper, keyed by the SDK's `extra`. */
+export interface RequestState {
+  /** Set by the tool wrapper once the handler ran; absent means the SDK rejected the call first. */
+  toolOutcome?: "success" | "tool_error";
+  errorKind?: string;
+  resultText?: string;
+}
+
+const requestStates = new WeakMap<object, RequestState>();
+
+/** The state of the request `extra` belongs to, for the tool wrapper. */
+export function requestStateOf(extra: object): RequestState | undefined {
+  return requestStates.get(extra);
+}
+
+type RequestLike = { method: string; params?: Record<string, unknown> };
+type ExtraLike = {
+  requestId?: string | number;
+  signal?: AbortSignal;
+  requestInfo?: { headers?: Record<string, string | string[] | undefined> };
+};
+type RequestHandler = (request: RequestLike, extra: ExtraLike) => Promise<unknown>;
+type NotificationHandler = (notification: RequestLike) => Promise<void>;
+type ProtocolInternals = {
+  _requestHandlers?: Map<string, RequestHandler>;
+  _notificationHandlers?: Map<string, NotificationHandler>;
+  fallbackRequestHandler?: RequestHandler;
+};
+
+/**
+ * Opens one span per MCP message the server handles (requests and notifications), named
+ * `{mcp.method.name} {target}` after the OpenTelemetry MCP conventions, in the caller's trace when
+ * `params._meta.traceparent` carries one and in a new trace otherwise. Call after every tool, resource
+ * and prompt is registered: it wraps the handlers the SDK installed for them.
+ */
+export function instrumentProtocol(server: McpServer, host: TelemetryHost, known: KnownNames): void {
+  const protocol = server.server as unknown as ProtocolInternals;
+  const handlers = protocol._requestHandlers;
+  const notifications = protocol._notificationHandlers;
+  if (!(handlers instanceof Map) || !(notifications instanceof Map)) {
+    // The SDK's internals moved: serve unobserved rather than not at all, and say so.
+    createLogger().error("MCP protocol spans are off: the SDK no longer exposes its handler maps");
+    return;
+  }
+  for (const [method, handler] of handlers) handlers.set(method, observeRequest(method, handler, host, known));
+  for (const [method, handler] of notifications) {
+    notifications.set(method, observeNotification(method, handler, host));
+  }
+  // Unknown methods never reach a registered handler; route them through one so they are counted.
+  protocol.fallbackRequestHandler = observeRequest(
+    "unknown",
+    async (request) => {
+      throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method.slice(0, 64)}`);
+    },
+    host,
+    known,
+  );
+}
+
+function observeRequest(
+  registeredMethod: string,
+  handler: RequestHandler,
+  host: TelemetryHost,
+  known: KnownNames,
+): RequestHandler {
+  return (request, extra) => {
+    const params = request.params ?? {};
+    const method = registeredMethod === "unknown" ? "unknown" : request.method;
+    const meta = traceFromMeta(params._meta);
+    const http = traceFromHeaders(extra.requestInfo?.headers);
+    const parent = meta ?? http;
+    const run = () => Sentry.withScope((scope) => handleRequest(method, request, extra, handler, host, known, scope, meta && http));
+    return parent
+      ? Sentry.continueTrace({ sentryTrace: parent.sentryTrace, baggage: parent.baggage }, run)
+      : Sentry.startNewTrace(run);
+  };
+}
+
+async function handleRequest(
+  method: string,
+  request: RequestLike,
+  extra: ExtraLike,
+  handler: RequestHandler,
+  host: TelemetryHost,
+  known: KnownNames,
+  scope: Sentry.Scope,
+  linkTo: IncomingTrace | undefined,
+): Promise<unknown> {
+  const params = request.params ?? {};
+  const state: RequestState = {};
+  requestStates.set(extra, state);
+  const target = targetOf(method, params, known);
+  const identity = identify(host);
+  const transport = host.transport();
+
+  scope.setTags({ "client.id": identity.clientId, "client.family": identity.clientFamily, "mcp.transport": transport });
+  if (identity.user) scope.setUser(identity.user);
+  if (method === "tools/call" && target) scope.setTag("tool.name", target);
+
+  const attributes: Record<string, string | number | boolean> = {
+    "mcp.method.name": method,
+    "mcp.transport": transport,
+    "network.transport": "tcp",
+    "network.protocol.name": "http",
+    "client.id": identity.clientId,
+    "client.family": identity.clientFamily,
+    ...(extra.requestId !== undefined ? { "jsonrpc.request.id": String(extra.requestId) } : {}),
+    ...sessionAttributes(host, request, extra),
+    ...(identity.clientName ? { "mcp.client.name": identity.clientName } : {}),
+    ...(identity.clientVersion ? { "mcp.client.version": identity.clientVersion } : {}),
+    ...(identity.user ? { "user.id": identity.user.id, "user.name": identity.user.username } : {}),
+  };
+  if (method === "tools/call") {
+    attributes["gen_ai.operation.name"] = "execute_tool";
+    if (target) {
+      attributes["gen_ai.tool.name"] = target;
+      attributes["tool.name"] = target;
+    }
+    Object.assign(attributes, argumentAttributes(params.arguments, host.recordArgumentValues));
+    if (target) {
+      const check = known.validateArguments(target, params.arguments ?? {});
+      attributes["mcp.arguments.valid"] = check.valid;
+      if (!check.valid) {
+        attributes["mcp.arguments.invalid_path"] = check.path;
+        attributes["mcp.arguments.invalid_reason"] = check.reason;
+      }
+      const position = host.session.toolCall(target);
+      attributes["mcp.session.call_index"] = position.index;
+      if (position.previousTool) attributes["mcp.session.previous_tool"] = position.previousTool;
+    }
+  } else if (method === "prompts/get") {
+    if (target) attributes["gen_ai.prompt.name"] = target;
+    Object.assign(attributes, argumentAttributes(params.arguments, host.recordArgumentValues));
+  } else if (method === "resources/read" && typeof params.uri === "string") {
+    if (target) attributes["mcp.resource.template"] = target;
+    const read = host.session.resourceRead(argumentsHash(params.uri));
+    attributes["mcp.resource.uri.hash"] = argumentsHash(params.uri);
+    attributes["mcp.resource.reread"] = read.reread;
+    attributes["mcp.session.reread_count"] = read.rereads;
+  } else if (method === "initialize") {
+    const info = (params.clientInfo ?? {}) as Record<string, unknown>;
+    if (typeof info.name === "string") attributes["mcp.client.name"] = info.name.slice(0, 64);
+    if (typeof info.version === "string") attributes["mcp.client.version"] = info.version.slice(0, 32);
+    if (typeof info.name === "string") attributes["client.family"] = clientFamilyOf(info.name);
+  }
+
+  const name = target ? `${method} ${target}` : method;
+  const started = Date.now();
+  let outcome: Outcome = "success";
+  let resultBytes: number | undefined;
+  return Sentry.startSpan({ name, op: "mcp.server", forceTransaction: true, attributes }, async (span) => {
+    if (linkTo) span.addLink({ context: spanContextOf(linkTo), attributes: { "sentry.link.type": "http.traceparent" } });
+    try {
+      if (method === "tools/call" && !target) {
+        // The MCP spec answers an unknown tool with a JSON-RPC error; the SDK would reply isError.
+        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${String(params.name).slice(0, 64)}`);
+      }
+      const result = await handler(request, extra);
+      if (extra.signal?.aborted) outcome = "cancelled";
+      else if (method === "tools/call") {
+        const isError = (result as { isError?: boolean } | undefined)?.isError === true;
+        outcome = state.toolOutcome ?? (isError ? "validation_error" : "success");
+        resultBytes = byteLength(resultText(result));
+        span.setAttribute("mcp.result.bytes", resultBytes);
+        if (state.errorKind) span.setAttribute("mcp.tool.error_kind", state.errorKind);
+      } else if (method === "resources/read" || method === "prompts/get") {
+        span.setAttribute("mcp.result.bytes", byteLength(resultText(result)));
+      }
+      return result;
+    } catch (error) {
+      outcome = extra.signal?.aborted ? "cancelled" : "protocol_error";
+      const code = error instanceof McpError ? error.code : ErrorCode.InternalError;
+      span.setAttribute("rpc.jsonrpc.error_code", code);
+      throw error;
+    } finally {
+      span.setAttribute("mcp.outcome", outcome);
+      if (outcome !== "success") {
+        span.setAttribute("error.type", outcome === "validation_error" || outcome === "tool_error" ? "tool_error" : outcome);
+        span.setStatus({ code: 2, message: outcome });
+      } else {
+        span.setStatus({ code: 1 });
+      }
+      const labels = {
+        method,
+        target: target ?? "none",
+        outcome,
+        clientFamily: String(attributes["client.family"]),
+        transport,
+      };
+      recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes);
+      if (method !== "initialize" || outcome !== "success") {
+        createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
+          "mcp.method.name": method,
+          "mcp.target": target ?? "none",
+          "mcp.outcome": outcome,
+        });
+      }
+      flushIfUnwrapped(host);
+    }
+  });
+}
+
+function observeNotification(method: string, handler: NotificationHandler, host: TelemetryHost): NotificationHandler {
+  return (notification) =>
+    Sentry.startNewTrace(() =>
+      Sentry.startSpan(
+        {
+          name: method,
+          op: "mcp.server",
+          forceTransaction: true,
+          attributes: { "mcp.method.name": method, "mcp.transport": host.transport(), ...sessionAttributes(host) },
+        },
+        async () => {
+          try {
+            await handler(notification);
+          } finally {
+            flushIfUnwrapped(host);
+          }
+        },
+      ),
+    );
+}
+
+/**
+ * Legacy SSE messages arrive through an RPC method that no Sentry wrapper flushes at its end, so
+ * without this the span and any error wait in the buffer until the session's next message, or are
+ * lost. Streamable HTTP runs inside a wrapped WebSocket handler whose boundary flush covers it.
+ */
+function flushIfUnwrapped(host: TelemetryHost): void {
+  if (host.transport() === "sse") host.waitUntil(Sentry.flush(2000));
+}
+
+function targetOf(method: string, params: Record<string, unknown>, known: KnownNames): string | undefined {
+  if (method === "tools/call" && typeof params.name === "string" && known.tools.has(params.name)) return params.name;
+  if (method === "prompts/get" && typeof params.name === "string" && known.prompts.has(params.name)) return params.name;
+  if (method === "resources/read" && typeof params.uri === "string") return known.templateFor(params.uri);
+  return undefined;
+}
+
+function identify(host: TelemetryHost) {
+  try {
+    const base = host.baseContext();
+    return {
+      user: { id: String(base.user.id), username: base.user.login },
+      clientId: base.client.id,
+      clientName: base.client.name?.slice(0, 64),
+      clientVersion: base.client.version?.slice(0, 32),
+      clientFamily: clientFamilyOf(base.client.name),
+    };
+  } catch {
+    return { user: undefined, clientId: "unknown", clientName: undefined, clientVersion: undefined, clientFamily: "other" };
+  }
+}
+
+function sessionAttributes(host: TelemetryHost, request?: RequestLike, extra?: ExtraLike): Record<string, string> {
+  const out: Record<string, string> = {};
+  const sessionId = host.sessionId();
+  if (sessionId) out["mcp.session.id"] = sessionId;
+  const version =
+    (request?.method === "initialize" ? request.params?.protocolVersion : undefined) ??
+    headerOf(extra?.requestInfo?.headers, "mcp-protocol-version");
+  if (typeof version === "string" && version.length <= 16) out["mcp.protocol.version"] = version;
+  return out;
+}
+
+function argumentAttributes(args: unknown, recordValues: boolean): Record<string, string | number | boolean> {
+  const attributes: Record<string, string | number | boolean> = {
+    ...describeArguments(args ?? {}),
+    "mcp.arguments.hash": argumentsHash(args ?? {}),
+  };
+  if (recordValues) attributes["mcp.arguments.value"] = JSON.stringify(args ?? {}).slice(0, 2048);
+  return attributes;
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The HTTP request's own `traceparent`, the fallback when `_meta` carries none. */
+function traceFromHeaders(headers: Record<string, string | string[] | undefined> | undefined) {
+  return fromTraceparent(headerOf(headers, "traceparent"), headerOf(headers, "baggage"));
+}
+
+function spanContextOf(trace: IncomingTrace) {
+  const [traceId = "", spanId = "", sampled = "0"] = trace.sentryTrace.split("-");
+  return { traceId, spanId, traceFlags: sampled === "1" ? 1 : 0 };
+}
+
+function resultText(result: unknown): string {
+  const record = (result ?? {}) as { content?: unknown; contents?: unknown; messages?: unknown };
+  const parts = (record.content ?? record.contents ?? record.messages ?? []) as Array<Record<string, unknown>>;
+  if (!Array.isArray(parts)) return "";
+  return parts
+    .map((part) => {
+      if (typeof part.text === "string") return part.text;
+      const content = part.content as { text?: unknown } | undefined;
+      return typeof content?.text === "string" ? content.text : "";
+    })
+    .join("");
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Low-cardinality client family from `clientInfo.name`, for grouping in dashboards. */
+export function clientFamilyOf(name: string | undefined): string {
+  const n = (name ?? "").toLowerCase();
+  if (n.includes("claude")) return "claude";
+  if (n.includes("cursor")) return "cursor";
+  if (n.includes("visual studio code") || n.includes("vscode")) return "vscode";
+  if (n.includes("inspector")) return "inspector";
+  if (n.includes("mcp-remote")) return "mcp-remote";
+  return "other";
+}
