@@ -8,8 +8,8 @@ import { createGitHubClient } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
 import { registerCatalog } from "../telemetry/register";
-import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { sentryOptions } from "../telemetry/sentry";
+import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
 
 const SERVER_VERSION = "0.1.0";

@@ -14,7 +14,11 @@ export interface MetricLabels {
  * metrics per flush, so they ride the same flush as the span). Names follow the OpenTelemetry MCP
  * conventions where they define one.
  */
-export function recordOperationMetrics(labels: MetricLabels, durationSeconds: number, resultBytes?: number): void {
+export function recordOperationMetrics(
+  labels: MetricLabels,
+  durationSeconds: number,
+  resultBytes?: number,
+): void {
   const attributes = {
     "mcp.method.name": labels.method,
     "mcp.target": labels.target,
@@ -22,7 +26,10 @@ export function recordOperationMetrics(labels: MetricLabels, durationSeconds: nu
     "client.family": labels.clientFamily,
     "mcp.transport": labels.transport,
   };
-  Sentry.metrics.distribution("mcp.server.operation.duration", durationSeconds, { unit: "second", attributes });
+  Sentry.metrics.distribution("mcp.server.operation.duration", durationSeconds, {
+    unit: "second",
+    attributes,
+  });
   if (labels.method !== "tools/call") return;
   Sentry.metrics.count("mcp.tool.calls", 1, { attributes });
   if (resultBytes !== undefined) {

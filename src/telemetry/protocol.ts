@@ -36,7 +36,10 @@ export interface KnownNames {
   /** Matches a resource URI to its template, or undefined. */
   templateFor(uri: string): string | undefined;
   /** Validates a tool's arguments against its schema without running it. */
-  validateArguments(tool: string, args: unknown): { valid: true } | { valid: false; path: string; reason: string };
+  validateArguments(
+    tool: string,
+    args: unknown,
+  ): { valid: true } | { valid: false; path: string; reason: string };
 }
 
 /** Per-request state shared between the protocol span and the tool wrapper, keyed by the SDK's `extra`. */
@@ -83,7 +86,8 @@ export function instrumentProtocol(server: McpServer, host: TelemetryHost, known
     createLogger().error("MCP protocol spans are off: the SDK no longer exposes its handler maps");
     return;
   }
-  for (const [method, handler] of handlers) handlers.set(method, observeRequest(method, handler, host, known));
+  for (const [method, handler] of handlers)
+    handlers.set(method, observeRequest(method, handler, host, known));
   for (const [method, handler] of notifications) {
     notifications.set(method, observeNotification(method, handler, host));
   }
@@ -110,7 +114,10 @@ function observeRequest(
     const meta = traceFromMeta(params._meta);
     const http = traceFromHeaders(extra.requestInfo?.headers);
     const parent = meta ?? http;
-    const run = () => Sentry.withScope((scope) => handleRequest(method, request, extra, handler, host, known, scope, meta && http));
+    const run = () =>
+      Sentry.withScope((scope) =>
+        handleRequest(method, request, extra, handler, host, known, scope, meta && http),
+      );
     return parent
       ? Sentry.continueTrace({ sentryTrace: parent.sentryTrace, baggage: parent.baggage }, run)
       : Sentry.startNewTrace(run);
@@ -134,7 +141,11 @@ async function handleRequest(
   const identity = identify(host);
   const transport = host.transport();
 
-  scope.setTags({ "client.id": identity.clientId, "client.family": identity.clientFamily, "mcp.transport": transport });
+  scope.setTags({
+    "client.id": identity.clientId,
+    "client.family": identity.clientFamily,
+    "mcp.transport": transport,
+  });
   if (identity.user) scope.setUser(identity.user);
   if (method === "tools/call" && target) scope.setTag("tool.name", target);
 
@@ -190,7 +201,11 @@ async function handleRequest(
   let outcome: Outcome = "success";
   let resultBytes: number | undefined;
   return Sentry.startSpan({ name, op: "mcp.server", forceTransaction: true, attributes }, async (span) => {
-    if (linkTo) span.addLink({ context: spanContextOf(linkTo), attributes: { "sentry.link.type": "http.traceparent" } });
+    if (linkTo)
+      span.addLink({
+        context: spanContextOf(linkTo),
+        attributes: { "sentry.link.type": "http.traceparent" },
+      });
     try {
       if (method === "tools/call" && !target) {
         // The MCP spec answers an unknown tool with a JSON-RPC error; the SDK would reply isError.
@@ -216,7 +231,10 @@ async function handleRequest(
     } finally {
       span.setAttribute("mcp.outcome", outcome);
       if (outcome !== "success") {
-        span.setAttribute("error.type", outcome === "validation_error" || outcome === "tool_error" ? "tool_error" : outcome);
+        span.setAttribute(
+          "error.type",
+          outcome === "validation_error" || outcome === "tool_error" ? "tool_error" : outcome,
+        );
         span.setStatus({ code: 2, message: outcome });
       } else {
         span.setStatus({ code: 1 });
@@ -241,7 +259,11 @@ async function handleRequest(
   });
 }
 
-function observeNotification(method: string, handler: NotificationHandler, host: TelemetryHost): NotificationHandler {
+function observeNotification(
+  method: string,
+  handler: NotificationHandler,
+  host: TelemetryHost,
+): NotificationHandler {
   return (notification) =>
     Sentry.startNewTrace(() =>
       Sentry.startSpan(
@@ -249,7 +271,11 @@ function observeNotification(method: string, handler: NotificationHandler, host:
           name: method,
           op: "mcp.server",
           forceTransaction: true,
-          attributes: { "mcp.method.name": method, "mcp.transport": host.transport(), ...sessionAttributes(host) },
+          attributes: {
+            "mcp.method.name": method,
+            "mcp.transport": host.transport(),
+            ...sessionAttributes(host),
+          },
         },
         async () => {
           try {
@@ -272,8 +298,10 @@ function flushIfUnwrapped(host: TelemetryHost): void {
 }
 
 function targetOf(method: string, params: Record<string, unknown>, known: KnownNames): string | undefined {
-  if (method === "tools/call" && typeof params.name === "string" && known.tools.has(params.name)) return params.name;
-  if (method === "prompts/get" && typeof params.name === "string" && known.prompts.has(params.name)) return params.name;
+  if (method === "tools/call" && typeof params.name === "string" && known.tools.has(params.name))
+    return params.name;
+  if (method === "prompts/get" && typeof params.name === "string" && known.prompts.has(params.name))
+    return params.name;
   if (method === "resources/read" && typeof params.uri === "string") return known.templateFor(params.uri);
   return undefined;
 }
@@ -289,11 +317,21 @@ function identify(host: TelemetryHost) {
       clientFamily: clientFamilyOf(base.client.name),
     };
   } catch {
-    return { user: undefined, clientId: "unknown", clientName: undefined, clientVersion: undefined, clientFamily: "other" };
+    return {
+      user: undefined,
+      clientId: "unknown",
+      clientName: undefined,
+      clientVersion: undefined,
+      clientFamily: "other",
+    };
   }
 }
 
-function sessionAttributes(host: TelemetryHost, request?: RequestLike, extra?: ExtraLike): Record<string, string> {
+function sessionAttributes(
+  host: TelemetryHost,
+  request?: RequestLike,
+  extra?: ExtraLike,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const sessionId = host.sessionId();
   if (sessionId) out["mcp.session.id"] = sessionId;
@@ -313,7 +351,10 @@ function argumentAttributes(args: unknown, recordValues: boolean): Record<string
   return attributes;
 }
 
-function headerOf(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
+function headerOf(
+  headers: Record<string, string | string[] | undefined> | undefined,
+  name: string,
+): string | undefined {
   const value = headers?.[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -330,7 +371,9 @@ function spanContextOf(trace: IncomingTrace) {
 
 function resultText(result: unknown): string {
   const record = (result ?? {}) as { content?: unknown; contents?: unknown; messages?: unknown };
-  const parts = (record.content ?? record.contents ?? record.messages ?? []) as Array<Record<string, unknown>>;
+  const parts = (record.content ?? record.contents ?? record.messages ?? []) as Array<
+    Record<string, unknown>
+  >;
   if (!Array.isArray(parts)) return "";
   return parts
     .map((part) => {

@@ -7,7 +7,13 @@ import type { PromptDefinition } from "../prompts/define";
 import type { ResourceTemplateDefinition } from "../resources/define";
 import type { ToolDefinition } from "../tools/define";
 import { createLogger } from "./logger";
-import { instrumentProtocol, type KnownNames, type RequestState, requestStateOf, type TelemetryHost } from "./protocol";
+import {
+  instrumentProtocol,
+  type KnownNames,
+  type RequestState,
+  requestStateOf,
+  type TelemetryHost,
+} from "./protocol";
 
 /** Everything the server offers. */
 export interface Catalog {
@@ -35,7 +41,9 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: unknown, extra: object) => {
-        const reply = await runObserved(host, extra, (ctx) => tool.handler(args as never, ctx).then((out) => out.text));
+        const reply = await runObserved(host, extra, (ctx) =>
+          tool.handler(args as never, ctx).then((out) => out.text),
+        );
         return { content: [{ type: "text" as const, text: reply.text }], isError: reply.isError };
       },
     );
@@ -48,7 +56,8 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
       async (uri: URL, variables: Record<string, string | string[]>, extra: object) => {
         const flat: Record<string, string> = {};
-        for (const [key, value] of Object.entries(variables)) flat[key] = Array.isArray(value) ? value.join("/") : value;
+        for (const [key, value] of Object.entries(variables))
+          flat[key] = Array.isArray(value) ? value.join("/") : value;
         const reply = await runObserved(host, extra, (ctx) => resource.read(flat, ctx));
         if (reply.isError) throw new ReplyError(reply.text);
         return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text: reply.text }] };
@@ -63,7 +72,9 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       async (args: Record<string, unknown>, extra: object) => {
         const reply = await runObserved(host, extra, async () => prompt.build(args as never));
         if (reply.isError) throw new ReplyError(reply.text);
-        return { messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }] };
+        return {
+          messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }],
+        };
       },
     );
   }
@@ -79,7 +90,9 @@ class ReplyError extends Error {
 function knownNames(catalog: Catalog): KnownNames {
   const templates = catalog.resourceTemplates.map((resource) => ({
     template: resource.uriTemplate,
-    pattern: new RegExp(`^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`),
+    pattern: new RegExp(
+      `^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
+    ),
   }));
   return {
     tools: new Set(Object.keys(catalog.tools)),
@@ -143,9 +156,12 @@ function toReply(error: unknown, development: boolean): { text: string; kind: st
   const eventId = Sentry.captureException(error, { mechanism: { type: "mcp.tool", handled: false } });
   const reported = Sentry.getClient()?.getDsn() !== undefined;
   const what =
-    error instanceof UpstreamError ? `GitHub could not complete this. ${error.hint}` : "Something went wrong on our side.";
+    error instanceof UpstreamError
+      ? `GitHub could not complete this. ${error.hint}`
+      : "Something went wrong on our side.";
   const reference = reported ? ` Event ID: ${eventId}` : "";
-  const detail = development && error instanceof Error ? `\n(development) ${error.name}: ${error.message}` : "";
+  const detail =
+    development && error instanceof Error ? `\n(development) ${error.name}: ${error.message}` : "";
   const kind = error instanceof UpstreamError ? `upstream_${error.reason}` : "internal";
   return { text: `${what}${reference}${detail}`, kind };
 }

@@ -14,7 +14,9 @@ export function parseToolRates(value: string | undefined): Map<string, number> {
     const match = /^([a-z][a-z0-9_]*)\s*=\s*([0-9.]+)$/.exec(trimmed);
     const rate = Number(match?.[2]);
     if (!match?.[1] || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-      throw new Error(`SENTRY_TOOL_SAMPLE_RATES entry "${trimmed}" must look like tool_name=0.25 (a rate from 0 to 1).`);
+      throw new Error(
+        `SENTRY_TOOL_SAMPLE_RATES entry "${trimmed}" must look like tool_name=0.25 (a rate from 0 to 1).`,
+      );
     }
     rates.set(match[1], rate);
   }
