@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFault } from "./helpers/github";
 import { callTraced, connect, newTraceparent, type Transport } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
+import { secret } from "./helpers/secrets";
 import {
   attr,
   envelopes,
@@ -251,5 +252,25 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(log.attributes?.["mcp.target"]?.value).toBe("get_issue");
     expect(log.attributes?.["mcp.session.id"]?.value).toBe(attr(span, "mcp.session.id"));
     expect(attr(span, "mcp.result.bytes")).toBeGreaterThan(50);
+  });
+
+  it("scrubs tokens, bearer credentials and emails out of a reported error", async () => {
+    const token = secret(`gho_${"Z".repeat(36)}`);
+    const bearer = secret("Bearer 1001:grant:s3cr3tvalue");
+    const email = secret("mona.private@example.com");
+    await setFault({
+      kind: "status",
+      status: 500,
+      path: "/user",
+      times: 1,
+      message: `${token} ${bearer} ${email}`,
+    });
+    const call = await callTraced(client, "whoami");
+    const eventId = /Event ID: ([0-9a-f]{32})/.exec(call.text)?.[1] ?? "";
+    const event = JSON.stringify(await waitForEvent(eventId));
+    expect(event).toContain("GitHub answered 500 to GET /user");
+    for (const value of [token, "s3cr3tvalue", email]) expect(event).not.toContain(value);
+    expect(event).toContain("[redacted]");
+    expect(call.text).not.toContain(token);
   });
 });

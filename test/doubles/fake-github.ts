@@ -42,6 +42,8 @@ export type FakeFault =
       path?: string;
       /** How many requests it hits before clearing itself; absent means until replaced. */
       times?: number;
+      /** The body's `message` (default "Server Error"); lets a test plant text in an upstream error. */
+      message?: string;
     }
   | {
       kind: "timeout";
@@ -902,7 +904,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
         await sleep(fault.ms, request.signal);
         return apiJson(ctx, 504, { message: TIMEOUT_MESSAGE });
       }
-      return apiJson(ctx, fault.status, { message: "Server Error" });
+      return apiJson(ctx, fault.status, { message: fault.message ?? "Server Error" });
     }
 
     if (auth.kind !== "ok") {
@@ -1637,6 +1639,7 @@ function faultProblem(input: unknown): string | null {
     return "times must be a positive integer";
   }
   if (input.kind === "status") {
+    if (input.message !== undefined && typeof input.message !== "string") return "message must be a string";
     return input.status === 500 || input.status === 502 || input.status === 503
       ? null
       : "status must be 500, 502 or 503";
