@@ -41,6 +41,17 @@ describe("scrubbing", () => {
     });
   });
 
+  it("empties header attributes named as dotted paths", () => {
+    const out = scrubValue({
+      "http.request.header.authorization": "Bearer x",
+      "http.request.header.cookie": "a=b",
+    });
+    expect(out).toEqual({
+      "http.request.header.authorization": "[redacted]",
+      "http.request.header.cookie": "[redacted]",
+    });
+  });
+
   it("drops query strings", () => {
     expect(stripQuery("https://x.test/callback?code=1&state=2#frag")).toBe("https://x.test/callback");
   });

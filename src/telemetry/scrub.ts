@@ -38,9 +38,16 @@ export function scrubValue<T>(value: T, depth = 0): T {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     out[key] =
-      SENSITIVE_KEY.test(key) && item !== undefined && item !== null ? REDACTED : scrubValue(item, depth + 1);
+      SENSITIVE_KEY.test(leafOf(key)) && item !== undefined && item !== null
+        ? REDACTED
+        : scrubValue(item, depth + 1);
   }
   return out as T;
+}
+
+/** Span attributes name headers as dotted paths (`http.request.header.authorization`): judge the leaf. */
+function leafOf(key: string): string {
+  return key.slice(key.lastIndexOf(".") + 1);
 }
 
 /** Drops the query string and fragment of a URL; OAuth routes carry codes and state there. */

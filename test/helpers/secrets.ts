@@ -22,4 +22,8 @@ export const FORBIDDEN_PATTERNS: ReadonlyArray<[string, RegExp]> = [
   ["email address", /[A-Za-z0-9._%+-]+@(?!sentry\.test)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/],
   ["OAuth code or state in a URL", /[?&#](?:code|state)=(?!\[redacted\])[^&#\s"'\\]+/],
   ["cookie header", /"cookie"\s*:\s*"(?!\[redacted\])/i],
+  [
+    "credential header attribute",
+    /"http\.request\.header\.(?:authorization|cookie)"\s*:\s*\{[^}]*"value"\s*:\s*\[?"(?!\[redacted\]|\[Filtered\])/i,
+  ],
 ];
