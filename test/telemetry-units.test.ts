@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientFamilyOf } from "../src/telemetry/protocol";
 import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
+import { type SessionRecord, SessionTracker } from "../src/telemetry/session";
 import { argumentsHash, canonicalJson, describeArguments } from "../src/telemetry/shape";
 import { fromTraceparent, traceFromMeta } from "../src/telemetry/trace-context";
 import { FORBIDDEN_PATTERNS } from "./helpers/secrets";
@@ -58,10 +59,15 @@ describe("scrubbing", () => {
 
   it("leaves nothing the privacy scan would flag", () => {
     const dirty = `${SAMPLES.join(" ")} Bearer abcdefgh12345678 me@example.com /cb?code=1&state=2 "cookie":"x"`;
-    const clean = JSON.stringify(scrubValue({ message: dirty, cookie: "session=1" }));
+    const payload = {
+      message: dirty,
+      cookie: "session=1",
+      "http.request.header.authorization": { value: "Bearer 1:2:3", type: "string" },
+    };
+    const clean = JSON.stringify(scrubValue(payload));
     for (const [what, pattern] of FORBIDDEN_PATTERNS) expect(pattern.test(clean), what).toBe(false);
     for (const [what, pattern] of FORBIDDEN_PATTERNS)
-      expect(pattern.test(JSON.stringify({ message: dirty, cookie: "x" })), what).toBe(true);
+      expect(pattern.test(JSON.stringify(payload)), what).toBe(true);
   });
 });
 
@@ -95,6 +101,13 @@ describe("argument shape", () => {
     expect(argumentsHash({ a: 1, b: "x" })).toBe(argumentsHash({ b: "x", a: 1 }));
     expect(argumentsHash({ a: 1, b: "x" })).not.toBe(argumentsHash({ a: 1, b: "y" }));
     expect(argumentsHash({})).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("keys the hash with the session's salt, so short values cannot be looked up by hash", () => {
+    expect(argumentsHash({ owner: "octocat" }, "salt-a")).not.toBe(
+      argumentsHash({ owner: "octocat" }, "salt-b"),
+    );
+    expect(argumentsHash({ owner: "octocat" }, "salt-a")).toBe(argumentsHash({ owner: "octocat" }, "salt-a"));
   });
 });
 
@@ -135,5 +148,35 @@ describe("client family", () => {
     [undefined, "other"],
   ])("%s is %s", (name, family) => {
     expect(clientFamilyOf(name)).toBe(family);
+  });
+});
+
+describe("session tracker", () => {
+  it("orders calls, remembers the previous tool and counts re-reads, persisting each change", () => {
+    const writes: unknown[] = [];
+    let stored: SessionRecord | undefined;
+    const tracker = new SessionTracker({
+      get: () => stored,
+      put: (record) => {
+        stored = record;
+        writes.push(record);
+      },
+    });
+    expect(tracker.toolCall("whoami")).toEqual({ index: 1, previousTool: null });
+    expect(tracker.toolCall("get_issue")).toEqual({ index: 2, previousTool: "whoami" });
+    expect(tracker.resourceRead("aaa")).toEqual({ reread: false, rereads: 0 });
+    expect(tracker.resourceRead("aaa")).toEqual({ reread: true, rereads: 1 });
+    const salt = tracker.salt();
+    expect(salt).toMatch(/^[0-9a-f]{32}$/);
+    // A new tracker over the same storage (the object woke up again) carries on where it was.
+    const again = new SessionTracker({
+      get: () => stored,
+      put: (record) => {
+        stored = record;
+      },
+    });
+    expect(again.toolCall("search_issues")).toEqual({ index: 3, previousTool: "get_issue" });
+    expect(again.salt()).toBe(salt);
+    expect(writes.length).toBeGreaterThanOrEqual(5);
   });
 });

@@ -44,6 +44,8 @@ export interface KnownNames {
 
 /** Per-request state shared between the protocol span and the tool wrapper, keyed by the SDK's `extra`. */
 export interface RequestState {
+  /** The tool-facing context for this request, built once. */
+  base?: Omit<ServerContext, "logger" | "setOrganization">;
   /** Set by the tool wrapper once the handler ran; absent means the SDK rejected the call first. */
   toolOutcome?: "success" | "tool_error";
   errorKind?: string;
@@ -138,7 +140,7 @@ async function handleRequest(
   const state: RequestState = {};
   requestStates.set(extra, state);
   const target = targetOf(method, params, known);
-  const identity = identify(host);
+  const identity = identify(host, state);
   const transport = host.transport();
 
   scope.setTags({
@@ -168,7 +170,7 @@ async function handleRequest(
       attributes["gen_ai.tool.name"] = target;
       attributes["tool.name"] = target;
     }
-    Object.assign(attributes, argumentAttributes(params.arguments, host.recordArgumentValues));
+    Object.assign(attributes, argumentAttributes(params.arguments, host));
     if (target) {
       const check = known.validateArguments(target, params.arguments ?? {});
       attributes["mcp.arguments.valid"] = check.valid;
@@ -182,11 +184,12 @@ async function handleRequest(
     }
   } else if (method === "prompts/get") {
     if (target) attributes["gen_ai.prompt.name"] = target;
-    Object.assign(attributes, argumentAttributes(params.arguments, host.recordArgumentValues));
+    Object.assign(attributes, argumentAttributes(params.arguments, host));
   } else if (method === "resources/read" && typeof params.uri === "string") {
     if (target) attributes["mcp.resource.template"] = target;
-    const read = host.session.resourceRead(argumentsHash(params.uri));
-    attributes["mcp.resource.uri.hash"] = argumentsHash(params.uri);
+    const uriHash = argumentsHash(params.uri, host.session.salt());
+    const read = host.session.resourceRead(uriHash);
+    attributes["mcp.resource.uri.hash"] = uriHash;
     attributes["mcp.resource.reread"] = read.reread;
     attributes["mcp.session.reread_count"] = read.rereads;
   } else if (method === "initialize") {
@@ -306,9 +309,10 @@ function targetOf(method: string, params: Record<string, unknown>, known: KnownN
   return undefined;
 }
 
-function identify(host: TelemetryHost) {
+function identify(host: TelemetryHost, state: RequestState) {
   try {
     const base = host.baseContext();
+    state.base = base;
     return {
       user: { id: String(base.user.id), username: base.user.login },
       clientId: base.client.id,
@@ -342,11 +346,12 @@ function sessionAttributes(
   return out;
 }
 
-function argumentAttributes(args: unknown, recordValues: boolean): Record<string, string | number | boolean> {
+function argumentAttributes(args: unknown, host: TelemetryHost): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {
     ...describeArguments(args ?? {}),
-    "mcp.arguments.hash": argumentsHash(args ?? {}),
+    "mcp.arguments.hash": argumentsHash(args ?? {}, host.session.salt()),
   };
+  const recordValues = host.recordArgumentValues;
   if (recordValues) attributes["mcp.arguments.value"] = JSON.stringify(args ?? {}).slice(0, 2048);
   return attributes;
 }

@@ -124,7 +124,7 @@ async function runObserved(
   const span = Sentry.getActiveSpan();
   const scope = Sentry.getCurrentScope();
   const ctx: ServerContext = {
-    ...host.baseContext(),
+    ...(state.base ?? host.baseContext()),
     logger: createLogger({ "mcp.session.id": host.sessionId() ?? "none" }),
     setOrganization(slug) {
       const normalised = slug.toLowerCase().slice(0, 39);

@@ -5,6 +5,8 @@
 
 /** The persisted record; small and bounded so one storage write per operation stays cheap. */
 export interface SessionRecord {
+  /** Random per-session key for argument and URI hashes; never leaves the Durable Object. */
+  salt: string;
   calls: number;
   previousTool: string | null;
   /** Hashes of resource URIs read in this session, most recent last, at most MAX_READS. */
@@ -27,13 +29,25 @@ export class SessionTracker {
   constructor(private readonly storage?: SessionStorage) {}
 
   private load(): SessionRecord {
-    this.record ??= this.storage?.get() ?? { calls: 0, previousTool: null, reads: [], rereads: 0 };
-    return this.record;
+    if (this.record) return this.record;
+    const stored = this.storage?.get();
+    if (stored) {
+      this.record = stored;
+      return stored;
+    }
+    const fresh = { salt: newSalt(), calls: 0, previousTool: null, reads: [], rereads: 0 };
+    this.save(fresh);
+    return fresh;
   }
 
   private save(record: SessionRecord): void {
     this.record = record;
     this.storage?.put(record);
+  }
+
+  /** The session's hash salt (created, and stored, on first use). */
+  salt(): string {
+    return this.load().salt;
   }
 
   /** Counts a tool call; returns its 1-based position in the session and the tool called before it. */
@@ -53,4 +67,8 @@ export class SessionTracker {
     this.save({ ...record, reads, rereads });
     return { reread, rereads };
   }
+}
+
+function newSalt(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -46,17 +46,26 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A short stable hash of the canonical arguments (FNV-1a, 64-bit, hex). Not cryptographic: it tells
- * "the same call again" apart from "a different call" and nothing more, and 16 hex chars cannot be
- * reversed into a value of any length.
+ * A short stable hash of the canonical arguments: 64 bits as 16 hex chars, from two 32-bit
+ * multiply-xorshift lanes (cyrb53-style, Math.imul, so it stays cheap on 64 KB inputs). Not
+ * cryptographic: it tells "the same call again" from "a different call". The `salt` is a per-session
+ * secret kept in the Durable Object, so a hash of a short value (a login, a repository name) cannot
+ * be matched against a dictionary by someone who only sees the telemetry.
  */
-export function argumentsHash(args: unknown): string {
-  const text = canonicalJson(args ?? {});
-  let hash = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
+export function argumentsHash(args: unknown, salt = ""): string {
+  return hash64(salt + canonicalJson(args ?? {}));
+}
+
+/** The 64-bit string hash behind {@link argumentsHash}. */
+export function hash64(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
-    hash ^= BigInt(text.charCodeAt(i));
-    hash = (hash * prime) & 0xffffffffffffffffn;
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
   }
-  return hash.toString(16).padStart(16, "0");
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
 }
