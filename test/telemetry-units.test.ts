@@ -180,3 +180,21 @@ describe("session tracker", () => {
     expect(writes.length).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe("token estimate", () => {
+  // Counts from o200k_base (gpt-tokenizer 4.0.0); scripts/measure-tokens.mjs measures the whole corpus.
+  it.each([
+    ["Signed in to GitHub as octocat (The Octocat), user id 1001.", 19],
+    ["- octo-org/octo-api#1 (open) Retry requests on 502 and 503 responses [enhancement]", 25],
+  ])("comes within 10%% of o200k_base on %s", async (line, o200k) => {
+    const { estimateTokens } = await import("../src/telemetry/tokens");
+    expect(Math.abs(estimateTokens(line) - o200k)).toBeLessThanOrEqual(Math.ceil(o200k * 0.1));
+  });
+
+  it("is zero for nothing and grows with the text", async () => {
+    const { estimateTokens } = await import("../src/telemetry/tokens");
+    expect(estimateTokens("")).toBe(0);
+    const line = "Signed in to GitHub as octocat (The Octocat), user id 1001.";
+    expect(estimateTokens(line.repeat(10))).toBeGreaterThan(estimateTokens(line) * 8);
+  });
+});

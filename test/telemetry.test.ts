@@ -254,6 +254,26 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(attr(span, "mcp.result.bytes")).toBeGreaterThan(50);
   });
 
+  it("estimates the tokens a call took from and added to the model's context, per call and per tool", async () => {
+    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "hello-world", number: 1 });
+    const span = await waitForSpan("tools/call get_issue", (s) => s.trace_id === call.traceId);
+    const resultTokens = Number(attr(span, "mcp.tool.result.tokens_estimate"));
+    // The reply is a few hundred characters of English: roughly 3 to 6 characters per token.
+    expect(resultTokens).toBeGreaterThan(call.text.length / 6);
+    expect(resultTokens).toBeLessThan(call.text.length / 3);
+    expect(Number(attr(span, "mcp.tool.arguments.tokens_estimate"))).toBeGreaterThan(5);
+    expect(attr(span, "mcp.tokens.estimator")).toBe("o200k-pretoken-heuristic@1");
+    const metric = await waitFor((list) =>
+      itemsOfType(list, "trace_metric").find(
+        (m) =>
+          m.name === "mcp.tool.context_tokens" &&
+          m.trace_id === call.traceId &&
+          m.attributes?.["mcp.tokens.direction"]?.value === "result",
+      ),
+    );
+    expect(metric.attributes?.["mcp.target"]?.value).toBe("get_issue");
+  });
+
   it("scrubs tokens, bearer credentials and emails out of a reported error", async () => {
     const token = secret(`gho_${"Z".repeat(36)}`);
     const bearer = secret("Bearer 1001:grant:s3cr3tvalue");

@@ -18,6 +18,7 @@ export function recordOperationMetrics(
   labels: MetricLabels,
   durationSeconds: number,
   resultBytes?: number,
+  tokens?: { result: number; arguments: number },
 ): void {
   const attributes = {
     "mcp.method.name": labels.method,
@@ -32,6 +33,17 @@ export function recordOperationMetrics(
   });
   if (labels.method !== "tools/call") return;
   Sentry.metrics.count("mcp.tool.calls", 1, { attributes });
+  if (tokens !== undefined) {
+    // Estimated context cost: what the result adds to the model's context and what the arguments took.
+    for (const [direction, value] of [
+      ["result", tokens.result],
+      ["arguments", tokens.arguments],
+    ] as const) {
+      Sentry.metrics.distribution("mcp.tool.context_tokens", value, {
+        attributes: { "mcp.target": labels.target, "mcp.tokens.direction": direction },
+      });
+    }
+  }
   if (resultBytes !== undefined) {
     Sentry.metrics.distribution("mcp.tool.result.size", resultBytes, {
       unit: "byte",

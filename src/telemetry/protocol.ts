@@ -5,7 +5,8 @@ import type { ServerContext } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics } from "./metrics";
 import type { SessionTracker } from "./session";
-import { argumentsHash, describeArguments } from "./shape";
+import { argumentsHash, canonicalJson, describeArguments } from "./shape";
+import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
 import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-context";
 
 /** How the MCP messages reach the server. */
@@ -53,6 +54,7 @@ export interface RequestState {
 }
 
 const requestStates = new WeakMap<object, RequestState>();
+const ESTIMATOR = `${TOKEN_ESTIMATOR.name}@${TOKEN_ESTIMATOR.version}`;
 
 /** The state of the request `extra` belongs to, for the tool wrapper. */
 export function requestStateOf(extra: object): RequestState | undefined {
@@ -203,6 +205,7 @@ async function handleRequest(
   const started = Date.now();
   let outcome: Outcome = "success";
   let resultBytes: number | undefined;
+  let tokens: { result: number; arguments: number } | undefined;
   return Sentry.startSpan({ name, op: "mcp.server", forceTransaction: true, attributes }, async (span) => {
     if (linkTo)
       span.addLink({
@@ -219,8 +222,16 @@ async function handleRequest(
       else if (method === "tools/call") {
         const isError = (result as { isError?: boolean } | undefined)?.isError === true;
         outcome = state.toolOutcome ?? (isError ? "validation_error" : "success");
-        resultBytes = byteLength(resultText(result));
+        const text = resultText(result);
+        resultBytes = byteLength(text);
         span.setAttribute("mcp.result.bytes", resultBytes);
+        tokens = {
+          result: estimateTokens(text),
+          arguments: estimateTokens(canonicalJson(params.arguments ?? {})),
+        };
+        span.setAttribute("mcp.tool.result.tokens_estimate", tokens.result);
+        span.setAttribute("mcp.tool.arguments.tokens_estimate", tokens.arguments);
+        span.setAttribute("mcp.tokens.estimator", ESTIMATOR);
         if (state.errorKind) span.setAttribute("mcp.tool.error_kind", state.errorKind);
       } else if (method === "resources/read" || method === "prompts/get") {
         span.setAttribute("mcp.result.bytes", byteLength(resultText(result)));
@@ -249,7 +260,7 @@ async function handleRequest(
         clientFamily: String(attributes["client.family"]),
         transport,
       };
-      recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes);
+      recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
       if (method !== "initialize" || outcome !== "success") {
         createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
           "mcp.method.name": method,
