@@ -13,6 +13,7 @@ import {
   submitConsent,
   worker,
 } from "./helpers/oauth";
+import { attr, spansOf, waitFor } from "./helpers/sink";
 
 describe("discovery", () => {
   it("answers an unauthenticated MCP request with 401 pointing at the resource metadata", async () => {
@@ -130,6 +131,23 @@ describe("callback", () => {
     const to = new URL(response.headers.get("Location") ?? "");
     expect(to.origin + to.pathname).toBe(REDIRECT_URI);
     expect(to.searchParams.get("code")).toBeTruthy();
+  });
+
+  it("records the OAuth routes' requests without their query strings", async () => {
+    const { jar, githubUrl } = await toCallback();
+    const back = await signInAtGitHub(githubUrl, "octocat");
+    const state = back.searchParams.get("state") ?? "";
+    expect((await callback(back, jar)).status).toBe(302);
+    const spans = await waitFor((list) => {
+      const found = spansOf(list).filter((s) =>
+        ["/callback", "/authorize"].includes(String(attr(s, "url.path"))),
+      );
+      return found.some((s) => attr(s, "url.path") === "/callback") ? found : undefined;
+    });
+    for (const span of spans) {
+      expect(String(attr(span, "url.full"))).toMatch(new RegExp(`^${ORIGIN}/(callback|authorize)$`));
+      expect(JSON.stringify(span)).not.toContain(state);
+    }
   });
 
   it("rejects a replayed state", async () => {

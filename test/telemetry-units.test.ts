@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientFamilyOf } from "../src/telemetry/protocol";
+import { createTracesSampler, parseToolRates } from "../src/telemetry/sampling";
 import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
 import { type SessionRecord, SessionTracker } from "../src/telemetry/session";
 import { argumentsHash, canonicalJson, describeArguments } from "../src/telemetry/shape";
@@ -197,4 +198,31 @@ describe("token estimate", () => {
     const line = "Signed in to GitHub as octocat (The Octocat), user id 1001.";
     expect(estimateTokens(line.repeat(10))).toBeGreaterThan(estimateTokens(line) * 8);
   });
+});
+
+describe("sampling", () => {
+  const sampler = createTracesSampler(0.5, parseToolRates("search_issues=0.1, whoami=0"));
+  const context = (attributes: Record<string, unknown>, parentSampled?: boolean) =>
+    ({ name: "x", attributes, parentSampled, inheritOrSampleWith: (rate: number) => rate }) as Parameters<
+      typeof sampler
+    >[0];
+
+  it("obeys the caller's sampled flag before anything else", () => {
+    expect(sampler(context({ "gen_ai.tool.name": "whoami" }, true))).toBe(true);
+    expect(sampler(context({ "gen_ai.tool.name": "get_issue" }, false))).toBe(false);
+  });
+
+  it("uses a tool's own rate, then the default", () => {
+    expect(sampler(context({ "gen_ai.tool.name": "search_issues" }))).toBe(0.1);
+    expect(sampler(context({ "gen_ai.tool.name": "whoami" }))).toBe(0);
+    expect(sampler(context({ "gen_ai.tool.name": "get_issue" }))).toBe(0.5);
+    expect(sampler(context({}))).toBe(0.5);
+  });
+
+  it.each(["whoami", "whoami=2", "Whoami=0.1", "whoami=0.1;x=1"])(
+    "rejects the malformed entry %s by name",
+    (value) => {
+      expect(() => parseToolRates(value)).toThrow(/SENTRY_TOOL_SAMPLE_RATES entry/);
+    },
+  );
 });

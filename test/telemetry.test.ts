@@ -1,4 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFault } from "./helpers/github";
 import { callTraced, connect, newTraceparent, type Transport } from "./helpers/mcp";
@@ -107,6 +108,43 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     );
     expect(toGitHub.length).toBe(1);
     expect(toGitHub[0]?.headers["sentry-trace"]).toContain(call.traceId);
+  });
+
+  it("falls back to the HTTP traceparent, and links it when _meta carries the parent", async () => {
+    let header: Record<string, string> = {};
+    const session = await signIn("octocat", `Header trace ${transport}`);
+    const viaHeader = await connect(transport, session.token, { name: "agent", version: "1" }, () => header);
+    try {
+      const http = newTraceparent();
+      header = { traceparent: http.traceparent };
+      await viaHeader.callTool({ name: "whoami", arguments: {} });
+      const fromHeader = await waitForSpan("tools/call whoami", (s) => s.trace_id === http.traceId);
+      expect(fromHeader.parent_span_id).toBe(http.parentSpanId);
+
+      const outer = newTraceparent();
+      header = { traceparent: outer.traceparent };
+      const call = await callTraced(viaHeader, "whoami");
+      const both = await waitForSpan("tools/call whoami", (s) => s.trace_id === call.traceId);
+      expect(both.parent_span_id).toBe(call.parentSpanId);
+      expect(both.links?.map((link) => [link.trace_id, link.span_id])).toEqual([
+        [outer.traceId, outer.parentSpanId],
+      ]);
+    } finally {
+      await viaHeader.close();
+    }
+  });
+
+  it("answers an unknown method with -32601, counted as a protocol error", async () => {
+    const trace = newTraceparent();
+    await expect(
+      client.request(
+        { method: "tools/destroy", params: { _meta: { traceparent: trace.traceparent } } },
+        EmptyResultSchema,
+      ),
+    ).rejects.toThrow(/Method not found/);
+    const span = await waitForSpan("unknown", (s) => s.trace_id === trace.traceId);
+    expect(attr(span, "mcp.outcome")).toBe("protocol_error");
+    expect(attr(span, "rpc.jsonrpc.error_code")).toBe(-32601);
   });
 
   it("respects a caller that sampled its trace out, but still sends errors", async () => {

@@ -5,12 +5,16 @@ import { entry, ORIGIN } from "./oauth";
 
 export type Transport = "streamable-http" | "sse";
 
+/** Extra HTTP headers for every request a test client sends, read at send time. */
+export type HeaderSource = () => Record<string, string>;
+
 /** Routes the MCP SDK client's HTTP straight into the Worker under test. */
-function workerFetch(token: string): typeof fetch {
+function workerFetch(token: string, extraHeaders?: HeaderSource): typeof fetch {
   return async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const headers = new Headers(request.headers);
     headers.set("Authorization", `Bearer ${token}`);
+    for (const [name, value] of Object.entries(extraHeaders?.() ?? {})) headers.set(name, value);
     return entry.fetch(new Request(request, { headers }));
   };
 }
@@ -20,9 +24,10 @@ export async function connect(
   transport: Transport,
   token: string,
   clientInfo = { name: "claude-ai", version: "0.1.0" },
+  extraHeaders?: HeaderSource,
 ): Promise<Client> {
   const client = new Client(clientInfo, { capabilities: {} });
-  const fetcher = workerFetch(token);
+  const fetcher = workerFetch(token, extraHeaders);
   const wire =
     transport === "streamable-http"
       ? new StreamableHTTPClientTransport(new URL("/mcp", ORIGIN), { fetch: fetcher })
