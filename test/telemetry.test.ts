@@ -97,6 +97,21 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     for (const span of spans) expect(span.is_segment, span.name).toBe(true);
   });
 
+  it("sends no framework plumbing spans: storage bookkeeping, WebSocket upgrade and close", async () => {
+    const call = await callTraced(client, "whoami");
+    await waitForSpan("tools/call whoami", (s) => s.trace_id === call.traceId);
+    const plumbing = spansOf(await envelopes()).filter(
+      (span) =>
+        span.name.startsWith("durable_object_storage_") ||
+        span.name === "webSocketClose" ||
+        (attr(span, "sentry.op") === "http.server" &&
+          JSON.stringify(span.attributes["http.request.header.upgrade"] ?? "").includes("websocket")),
+    );
+    expect(plumbing.map((span) => span.name)).toEqual([]);
+    const inTrace = spansOf(await envelopes()).filter((span) => span.trace_id === call.traceId);
+    expect(inTrace.map((span) => span.name).sort()).toEqual(["GET api.github.test", "tools/call whoami"]);
+  });
+
   it("joins the caller's trace from _meta, and carries it on to GitHub", async () => {
     const call = await callTraced(client, "whoami");
     const span = await waitForSpan("tools/call whoami", (s) => s.trace_id === call.traceId);
