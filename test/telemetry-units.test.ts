@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clientFamilyOf } from "../src/telemetry/protocol";
 import { createTracesSampler, parseToolRates } from "../src/telemetry/sampling";
 import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
+import { sentryOptions } from "../src/telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../src/telemetry/session";
 import { argumentsHash, canonicalJson, describeArguments } from "../src/telemetry/shape";
 import { fromTraceparent, traceFromMeta } from "../src/telemetry/trace-context";
@@ -225,4 +226,50 @@ describe("sampling", () => {
       expect(() => parseToolRates(value)).toThrow(/SENTRY_TOOL_SAMPLE_RATES entry/);
     },
   );
+});
+
+describe("Sentry options", () => {
+  it("is off without a DSN", () => {
+    expect(sentryOptions({ ENVIRONMENT: "production" }).enabled).toBe(false);
+  });
+
+  it("sends everything to Spotlight in development when there is no DSN", () => {
+    const options = sentryOptions({
+      ENVIRONMENT: "development",
+      SENTRY_SPOTLIGHT: "http://localhost:8969/stream",
+    });
+    expect(options.enabled).toBe(true);
+    expect(options.tunnel).toBe("http://localhost:8969/stream");
+    expect(options.transportOptions?.headers).toEqual({ "Content-Type": "application/x-sentry-envelope" });
+    expect(options.traceLifecycle).toBe("static");
+  });
+
+  it("copies to Spotlight through the integration when a DSN is set", () => {
+    const options = sentryOptions({
+      ENVIRONMENT: "development",
+      SENTRY_SPOTLIGHT: "http://localhost:8969/stream",
+      SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+    });
+    expect(options.tunnel).toBeUndefined();
+    const integrations = typeof options.integrations === "function" ? options.integrations([]) : [];
+    expect(integrations.map((integration) => integration.name)).toEqual(["Spotlight"]);
+  });
+
+  it("ignores SENTRY_SPOTLIGHT outside development", () => {
+    const options = sentryOptions({
+      ENVIRONMENT: "production",
+      SENTRY_SPOTLIGHT: "http://localhost:8969/stream",
+    });
+    expect(options.enabled).toBe(false);
+    expect(options.tunnel).toBeUndefined();
+  });
+
+  it("drops Dedupe so every quoted Event ID is sent", () => {
+    const options = sentryOptions({ SENTRY_DSN: "https://key@o1.ingest.sentry.io/1" });
+    const kept =
+      typeof options.integrations === "function"
+        ? options.integrations([{ name: "Dedupe" }, { name: "Other" }])
+        : [];
+    expect(kept.map((integration) => integration.name)).toEqual(["Other"]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { CloudflareOptions } from "@sentry/cloudflare";
+import { type CloudflareOptions, spotlightIntegration } from "@sentry/cloudflare";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
 
@@ -32,8 +32,16 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
   return {
     dsn,
     enabled: dsn !== undefined,
-    ...(spotlight && !configuredDsn ? { tunnel: spotlight } : {}),
-    ...(spotlight && configuredDsn ? { spotlight } : {}),
+    // The sidecar files a POST under its Content-Type and its UI shows only
+    // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
+    ...(spotlight && !configuredDsn
+      ? {
+          tunnel: spotlight,
+          transportOptions: { headers: { "Content-Type": "application/x-sentry-envelope" } },
+        }
+      : {}),
+    // Spotlight's UI lists transactions, not streamed spans.
+    ...(spotlight ? { traceLifecycle: "static" as const } : {}),
     release: env.CF_VERSION_METADATA?.id || undefined,
     environment,
     tracesSampler: createTracesSampler(
@@ -54,7 +62,12 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     },
     // Dedupe drops a repeated identical error; a tool reply would then quote an Event ID that was
     // never sent. Every reported failure must reach Sentry under the ID the user was given.
-    integrations: (defaults) => defaults.filter((integration) => integration.name !== "Dedupe"),
+    // With a DSN, Spotlight gets a copy of every envelope. Not the `spotlight` option: wrangler bundles
+    // the SDK's production build, which compiles that option out; the integration is kept.
+    integrations: (defaults) => [
+      ...defaults.filter((integration) => integration.name !== "Dedupe"),
+      ...(spotlight && configuredDsn ? [spotlightIntegration({ sidecarUrl: spotlight })] : []),
+    ],
     // Framework plumbing that would otherwise be most of every tool call's telemetry (8 of its 13 spans,
     // measured with scripts/bench.mjs): the agents package's own Durable Object storage bookkeeping,
     // the WebSocket upgrade and close between the Worker and the object on every Streamable HTTP POST.
@@ -75,7 +88,7 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
       if (log.attributes) log.attributes = scrubAttributes(log.attributes);
       return log;
     },
-    // Only consulted with traceLifecycle "static"; kept so a fork that switches lifecycle stays scrubbed.
+    // Consulted only with traceLifecycle "static" (Spotlight in development, or a fork that switches).
     beforeSendTransaction: (event) => scrubEvent(event),
     beforeBreadcrumb: (breadcrumb) => {
       if (breadcrumb.message) breadcrumb.message = scrubString(breadcrumb.message);
