@@ -2,6 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { createFakeGitHub } from "./test/doubles/fake-github";
 import { createSentrySink } from "./test/doubles/sentry-sink";
+import { SummaryReporter } from "./test/summary-reporter";
 
 // The test doubles run here, in Node, behind miniflare's outbound service: every fetch the Worker,
 // the Durable Object or a test makes leaves through it, so nothing reaches a real network.
@@ -41,6 +42,7 @@ export default defineConfig({
     setupFiles: ["test/helpers/privacy-scan.ts"],
     // The fake GitHub and the sink are shared; a fault set by one file must not hit another.
     fileParallelism: false,
+    reporters: ["default", new SummaryReporter()],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -19,7 +19,6 @@
  * The last line of output is one JSON object with every number.
  */
 import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -27,10 +26,10 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync, constants as zlibConstants } from "node:zlib";
+import { signIn as signInOverHttp } from "./lib/oauth.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ORIGIN = "https://bench.test";
-const REDIRECT_URI = "http://127.0.0.1:6274/cb";
 const GITHUB_WEB = "http://github.test";
 const GITHUB_API = "http://api.github.test";
 const GITHUB_CLIENT_ID = "bench-github-client";
@@ -368,116 +367,16 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink }) 
 
 // ---- OAuth sign-in over HTTP, as a browser and an MCP client would --------------------------------------
 
-function base64url(bytes) {
-  return Buffer.from(bytes).toString("base64url");
-}
-
+/** The real OAuth flow (scripts/lib/oauth.mjs), its hops dispatched into Miniflare and the fake GitHub. */
 async function signIn(worker, github) {
-  const cookies = new Map();
-  const keep = (response) => {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      if (at <= 0) continue;
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      if (value === "" || /max-age=0/i.test(line)) cookies.delete(name);
-      else cookies.set(name, value);
-    }
+  const fetcher = (input, init = {}) => {
+    const url = new URL(String(input instanceof URL ? input.href : input));
+    const signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
+    if (url.origin === ORIGIN) return worker.mf.dispatchFetch(url, { ...init, signal });
+    return github.fetch(new Request(url, { ...init, signal }));
   };
-  const call = async (path, init = {}) => {
-    const headers = new Headers(init.headers);
-    if (cookies.size) headers.set("Cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const response = await worker.mf.dispatchFetch(new URL(path, ORIGIN), {
-      ...init,
-      headers,
-      redirect: "manual",
-      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-    });
-    keep(response);
-    return response;
-  };
-  const expect = async (response, status, what) => {
-    if (response.status !== status)
-      throw new Error(`${what}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
-    return response;
-  };
-
-  const registered = await expect(
-    await call("/register", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        client_name: "bench",
-        redirect_uris: [REDIRECT_URI],
-        token_endpoint_auth_method: "none",
-        grant_types: ["authorization_code", "refresh_token"],
-        response_types: ["code"],
-      }),
-    }),
-    201,
-    "POST /register",
-  );
-  const { client_id: clientId } = await registered.json();
-
-  const verifier = base64url(randomBytes(32));
-  const challenge = base64url(createHash("sha256").update(verifier).digest());
-  const state = base64url(randomBytes(16));
-  const query = new URLSearchParams({
-    response_type: "code",
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    state,
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    scope: "mcp",
-    resource: ORIGIN,
-  });
-  const consent = await expect(await call(`/authorize?${query}`), 200, "GET /authorize");
-  const handle = /name="handle" value="([^"]+)"/.exec(await consent.text())?.[1];
-  if (!handle) throw new Error("GET /authorize: no consent handle on the page");
-
-  const approved = await expect(
-    await call("/authorize", {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ handle, decision: "approve" }).toString(),
-    }),
-    302,
-    "POST /authorize",
-  );
-  const toGitHub = new URL(approved.headers.get("Location") ?? "");
-  toGitHub.searchParams.set("login", LOGIN);
-  const atGitHub = await github.fetch(new Request(toGitHub, { redirect: "manual" }));
-  const back = new URL(atGitHub.headers.get("Location") ?? "", ORIGIN);
-  if (atGitHub.status !== 302 || !back.searchParams.get("code"))
-    throw new Error(`fake GitHub did not send a code back: HTTP ${atGitHub.status}`);
-
-  const done = await expect(await call(back.pathname + back.search), 302, "GET /callback");
-  const toClient = new URL(done.headers.get("Location") ?? "");
-  if (toClient.searchParams.get("state") !== state)
-    throw new Error("GET /callback: state did not round-trip");
-  const code = toClient.searchParams.get("code") ?? "";
-
-  const tokenResponse = await expect(
-    await call("/token", {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "authorization_code",
-        client_id: clientId,
-        code,
-        redirect_uri: REDIRECT_URI,
-        code_verifier: verifier,
-        resource: ORIGIN,
-      }).toString(),
-    }),
-    200,
-    "POST /token",
-  );
-  const { access_token: token } = await tokenResponse.json();
-  if (!token) throw new Error("POST /token: no access_token");
-  return token;
+  const { accessToken } = await signInOverHttp(ORIGIN, { login: LOGIN, clientName: "bench", fetch: fetcher });
+  return accessToken;
 }
 
 // ---- MCP sessions --------------------------------------------------------------------------------------

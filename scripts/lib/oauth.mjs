@@ -27,10 +27,10 @@ class CookieJar {
 const base64url = (bytes) => Buffer.from(bytes).toString("base64url");
 
 /** One HTTP step, bounded, never following redirects (each hop is checked by the caller). */
-async function step(url, init = {}, jar) {
+async function step(fetcher, url, init = {}, jar) {
   const headers = new Headers(init.headers);
   if (jar?.header()) headers.set("cookie", jar.header());
-  const response = await fetch(url, {
+  const response = await fetcher(url, {
     ...init,
     headers,
     redirect: "manual",
@@ -52,9 +52,14 @@ async function expectRedirect(response, what) {
 /**
  * Signs in through the whole flow as `login` and returns `{ accessToken, consentHtml }`.
  * `origin` is the Worker's origin (also the OAuth resource); the stand-in auto-approves `login`.
+ * `fetch` carries every hop (default: the real network stack, i.e. loopback sockets); the benchmark
+ * passes one that dispatches into Miniflare instead.
  */
-export async function signIn(origin, { login = "octocat", clientName = "observable-mcp e2e" } = {}) {
-  const registered = await step(`${origin}/register`, {
+export async function signIn(
+  origin,
+  { login = "octocat", clientName = "observable-mcp e2e", fetch: fetcher = globalThis.fetch } = {},
+) {
+  const registered = await step(fetcher, `${origin}/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -86,7 +91,7 @@ export async function signIn(origin, { login = "octocat", clientName = "observab
   }).toString();
 
   const jar = new CookieJar();
-  const consent = await step(authorize, {}, jar);
+  const consent = await step(fetcher, authorize, {}, jar);
   const consentHtml = await consent.text();
   const handle = /name="handle" value="([^"]+)"/.exec(consentHtml)?.[1];
   if (consent.status !== 200 || !handle) {
@@ -99,6 +104,7 @@ export async function signIn(origin, { login = "octocat", clientName = "observab
   }
 
   const approved = await step(
+    fetcher,
     `${origin}/authorize`,
     {
       method: "POST",
@@ -114,7 +120,7 @@ export async function signIn(origin, { login = "octocat", clientName = "observab
   }
   toGitHub.searchParams.set("login", login);
 
-  const signedIn = await step(toGitHub);
+  const signedIn = await step(fetcher, toGitHub);
   const back = new URL(
     await expectRedirect(signedIn, `signing in at the GitHub stand-in (${toGitHub.origin})`),
   );
@@ -122,14 +128,14 @@ export async function signIn(origin, { login = "octocat", clientName = "observab
     throw new Error(`GitHub stand-in refused: ${back.searchParams.get("error_description") ?? back.search}`);
   }
 
-  const done = await step(back, {}, jar);
+  const done = await step(fetcher, back, {}, jar);
   const toClient = new URL(await expectRedirect(done, "our /callback"));
   const code = toClient.searchParams.get("code");
   if (!code || toClient.searchParams.get("state") !== state) {
     throw new Error(`our /callback redirected without a code or with the wrong state: ${toClient.origin}`);
   }
 
-  const token = await step(`${origin}/token`, {
+  const token = await step(fetcher, `${origin}/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({

@@ -1,0 +1,20 @@
+import type { Reporter, TestModule } from "vitest/node";
+
+/**
+ * Ends every run with one plain line, `N passed, N failed, N skipped`, which CI logs and people
+ * read the same way whatever the default reporter's styling.
+ */
+export class SummaryReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const module of testModules) {
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === "passed") counts.passed++;
+        else if (state === "failed") counts.failed++;
+        else counts.skipped++;
+      }
+    }
+    console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  }
+}
