@@ -92,6 +92,9 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(call && attr(call, "mcp.transport")).toBe(transport);
     expect(call && attr(call, "mcp.client.name")).toBe("Cursor");
     expect(call && attr(call, "client.family")).toBe("cursor");
+    // Not the Durable Object's WebSocket upgrade request, which the scope would otherwise lend it.
+    expect(call && attr(call, "http.request.method")).toBeUndefined();
+    expect(call && attr(call, "url.full")).toBeUndefined();
     const prompt = byName.get("prompts/get triage_issue");
     expect(prompt && attr(prompt, "gen_ai.prompt.name")).toBe("triage_issue");
     for (const span of spans) expect(span.is_segment, span.name).toBe(true);

@@ -80,7 +80,9 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     beforeSend: (event) => scrubEvent(event),
     beforeSendSpan: (span) => {
       span.name = scrubString(span.name);
-      span.attributes = scrubAttributes(span.attributes);
+      span.attributes = scrubAttributes(
+        span.attributes["sentry.op"] === "mcp.server" ? withoutHttpRequest(span.attributes) : span.attributes,
+      );
       return span;
     },
     beforeSendLog: (log) => {
@@ -100,6 +102,20 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
       return breadcrumb;
     },
   };
+}
+
+/**
+ * An MCP span inherits the HTTP request data of the Durable Object's scope, which on Streamable HTTP is
+ * the Worker-to-object WebSocket upgrade (`GET`, with its headers), not the client's request: it would
+ * mislabel every MCP message. The Worker's own `http.server` span records the client's request.
+ */
+function withoutHttpRequest<T extends Record<string, unknown>>(attributes: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (!key.startsWith("http.request.") && !key.startsWith("url.") && key !== "server.address")
+      out[key] = value;
+  }
+  return out as T;
 }
 
 function scrubAttributes<T extends Record<string, unknown>>(attributes: T): T {
