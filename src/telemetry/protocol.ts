@@ -5,7 +5,7 @@ import type { ServerContext } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics } from "./metrics";
 import type { SessionTracker } from "./session";
-import { argumentsHash, canonicalJson, describeArguments } from "./shape";
+import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape";
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
 import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-context";
 
@@ -141,6 +141,8 @@ async function handleRequest(
   const params = request.params ?? {};
   const state: RequestState = {};
   requestStates.set(extra, state);
+  // Hashed and token-counted below; computed once.
+  const canonical = canonicalJson(params.arguments ?? {});
   const target = targetOf(method, params, known);
   const identity = identify(host, state);
   const transport = host.transport();
@@ -172,21 +174,15 @@ async function handleRequest(
       attributes["gen_ai.tool.name"] = target;
       attributes["tool.name"] = target;
     }
-    Object.assign(attributes, argumentAttributes(params.arguments, host));
+    Object.assign(attributes, argumentAttributes(canonical, params.arguments, host));
     if (target) {
-      const check = known.validateArguments(target, params.arguments ?? {});
-      attributes["mcp.arguments.valid"] = check.valid;
-      if (!check.valid) {
-        attributes["mcp.arguments.invalid_path"] = check.path;
-        attributes["mcp.arguments.invalid_reason"] = check.reason;
-      }
       const position = host.session.toolCall(target);
       attributes["mcp.session.call_index"] = position.index;
       if (position.previousTool) attributes["mcp.session.previous_tool"] = position.previousTool;
     }
   } else if (method === "prompts/get") {
     if (target) attributes["gen_ai.prompt.name"] = target;
-    Object.assign(attributes, argumentAttributes(params.arguments, host));
+    Object.assign(attributes, argumentAttributes(canonical, params.arguments, host));
   } else if (method === "resources/read" && typeof params.uri === "string") {
     if (target) attributes["mcp.resource.template"] = target;
     const uriHash = argumentsHash(params.uri, host.session.salt());
@@ -222,12 +218,22 @@ async function handleRequest(
       else if (method === "tools/call") {
         const isError = (result as { isError?: boolean } | undefined)?.isError === true;
         outcome = state.toolOutcome ?? (isError ? "validation_error" : "success");
+        // The SDK validated the arguments before the handler ran; only a rejection is worth
+        // re-parsing, to say which field failed and why.
+        span.setAttribute("mcp.arguments.valid", outcome !== "validation_error");
+        if (outcome === "validation_error" && target) {
+          const check = known.validateArguments(target, params.arguments ?? {});
+          if (!check.valid) {
+            span.setAttribute("mcp.arguments.invalid_path", check.path);
+            span.setAttribute("mcp.arguments.invalid_reason", check.reason);
+          }
+        }
         const text = resultText(result);
         resultBytes = byteLength(text);
         span.setAttribute("mcp.result.bytes", resultBytes);
         tokens = {
           result: estimateTokens(text),
-          arguments: estimateTokens(canonicalJson(params.arguments ?? {})),
+          arguments: estimateTokens(canonical),
         };
         span.setAttribute("mcp.tool.result.tokens_estimate", tokens.result);
         span.setAttribute("mcp.tool.arguments.tokens_estimate", tokens.arguments);
@@ -357,13 +363,16 @@ function sessionAttributes(
   return out;
 }
 
-function argumentAttributes(args: unknown, host: TelemetryHost): Record<string, string | number | boolean> {
+function argumentAttributes(
+  canonical: string,
+  args: unknown,
+  host: TelemetryHost,
+): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {
     ...describeArguments(args ?? {}),
-    "mcp.arguments.hash": argumentsHash(args ?? {}, host.session.salt()),
+    "mcp.arguments.hash": hash64(host.session.salt() + canonical),
   };
-  const recordValues = host.recordArgumentValues;
-  if (recordValues) attributes["mcp.arguments.value"] = JSON.stringify(args ?? {}).slice(0, 2048);
+  if (host.recordArgumentValues) attributes["mcp.arguments.value"] = canonical.slice(0, 2048);
   return attributes;
 }
 
