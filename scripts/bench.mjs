@@ -369,11 +369,17 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink }) 
 
 /** The real OAuth flow (scripts/lib/oauth.mjs), its hops dispatched into Miniflare and the fake GitHub. */
 async function signIn(worker, github) {
-  const fetcher = (input, init = {}) => {
-    const url = new URL(String(input instanceof URL ? input.href : input));
-    const signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
-    if (url.origin === ORIGIN) return worker.mf.dispatchFetch(url, { ...init, signal });
-    return github.fetch(new Request(url, { ...init, signal }));
+  const fetcher = async (request) => {
+    if (new URL(request.url).origin !== ORIGIN) return github.fetch(request);
+    const body =
+      request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    return worker.mf.dispatchFetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
   };
   const { accessToken } = await signInOverHttp(ORIGIN, { login: LOGIN, clientName: "bench", fetch: fetcher });
   return accessToken;

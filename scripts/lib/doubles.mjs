@@ -32,3 +32,9 @@ export async function loadSentrySink() {
   const module = await importTypeScript("test/doubles/sentry-sink.ts");
   return module.createSentrySink;
 }
+
+/** test/doubles/oauth-client.ts: `createOAuthClient({ origin, fetch, onSecret? })`. */
+export async function loadOAuthClient() {
+  const module = await importTypeScript("test/doubles/oauth-client.ts");
+  return module.createOAuthClient;
+}
