@@ -11,7 +11,7 @@ import { type Config, readConfig } from "../config";
 import { ConfigurationError, UpstreamError, UserInputError } from "../errors";
 import { challengeFor, createVerifier, exchangeCode, githubAuthorizeUrl } from "./github-oauth";
 import { consentPage, errorPage, page, pageHeaders } from "./pages";
-import type { GrantProps } from "./props";
+import { grantPropsFor } from "./props";
 
 type Bindings = Env & { OAUTH_PROVIDER: OAuthHelpers };
 type AppEnv = { Bindings: Bindings; Variables: { config: Config } };
@@ -107,14 +107,7 @@ authApp.get("/callback", async (c) => {
     verifier: upstream.data.verifier,
     redirectUri: callbackUrl(config, c.req.url),
   });
-  const props: GrantProps = {
-    githubId: signIn.user.id,
-    login: signIn.user.login,
-    name: signIn.user.name,
-    accessToken: signIn.accessToken,
-    clientId: original.clientId,
-    ...(config.collectEmail && signIn.user.email ? { email: signIn.user.email } : {}),
-  };
+  const props = grantPropsFor(signIn, original.clientId, config.collectEmail);
   const { redirectTo } = await oauth.completeAuthorization({
     request: original,
     userId: String(signIn.user.id),

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { challengeFor, createVerifier, exchangeCode } from "../src/auth/github-oauth";
+import { grantPropsFor } from "../src/auth/props";
+import { readConfig } from "../src/config";
+import { secret } from "./helpers/secrets";
+
+const REDIRECT = "https://observable-mcp.test/callback";
+
+function configWith(overrides: Record<string, string>) {
+  return readConfig({
+    ENVIRONMENT: "test",
+    GITHUB_WEB_URL: "http://github.test",
+    GITHUB_API_URL: "http://api.github.test",
+    GITHUB_CLIENT_ID: "test-github-client",
+    GITHUB_CLIENT_SECRET: "test-github-secret",
+    GITHUB_TIMEOUT_MS: "1000",
+    ...overrides,
+  });
+}
+
+/** A code from the fake GitHub for `login`, with the scopes asked for, bound to a PKCE verifier. */
+async function codeFor(login: string, scopes: string) {
+  const verifier = secret(createVerifier());
+  const url = new URL("http://github.test/login/oauth/authorize");
+  url.search = new URLSearchParams({
+    client_id: "test-github-client",
+    redirect_uri: REDIRECT,
+    scope: scopes,
+    state: "s",
+    code_challenge: await challengeFor(verifier),
+    code_challenge_method: "S256",
+    login,
+  }).toString();
+  const response = await fetch(url, { redirect: "manual" });
+  const code = secret(new URL(response.headers.get("Location") ?? "").searchParams.get("code") ?? "");
+  return { code, verifier };
+}
+
+describe("GitHub sign-in", () => {
+  it("reads a private email through /user/emails only when collection is on, and keeps it out otherwise", async () => {
+    const on = configWith({ GITHUB_COLLECT_EMAIL: "true", GITHUB_SCOPES: "read:user user:email" });
+    const signedIn = await exchangeCode(on, {
+      ...(await codeFor("hubot", "read:user user:email")),
+      redirectUri: REDIRECT,
+    });
+    secret(signedIn.accessToken);
+    expect(signedIn.user.email).toBe("hubot@example.com");
+    expect(grantPropsFor(signedIn, "client-1", true).email).toBe("hubot@example.com");
+
+    const off = configWith({});
+    const plain = await exchangeCode(off, {
+      ...(await codeFor("octocat", "read:user")),
+      redirectUri: REDIRECT,
+    });
+    secret(plain.accessToken);
+    // octocat's profile email is public, so GitHub sends it anyway: the grant must still not keep it.
+    expect(plain.user.email).toBe("octocat@example.com");
+    const props = grantPropsFor(plain, "client-1", false);
+    expect(props).not.toHaveProperty("email");
+    expect(props).toMatchObject({
+      githubId: 1001,
+      login: "octocat",
+      name: "The Octocat",
+      clientId: "client-1",
+    });
+  });
+
+  it("refuses a PKCE verifier that does not match, as an expired code the user can retry", async () => {
+    const { code } = await codeFor("octocat", "read:user");
+    await expect(
+      exchangeCode(configWith({}), { code, verifier: createVerifier(), redirectUri: REDIRECT }),
+    ).rejects.toThrow(/incorrect or expired/);
+  });
+});
