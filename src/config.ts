@@ -87,7 +87,7 @@ function baseUrl(name: string, value: string): string {
 }
 
 /** A URL that cannot be real GitHub (or GitHub Enterprise): plain http, or a loopback host. */
-export function isStandIn(url: string): boolean {
+function isStandIn(url: string): boolean {
   const { protocol, hostname } = new URL(url);
   return (
     protocol !== "https:" || hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.")
