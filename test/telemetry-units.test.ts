@@ -264,6 +264,33 @@ describe("Sentry options", () => {
     expect(options.tunnel).toBeUndefined();
   });
 
+  it("wires the default and per-tool sample rates from the environment into the sampler", () => {
+    const { tracesSampler } = sentryOptions({
+      SENTRY_TRACES_SAMPLE_RATE: "0.25",
+      SENTRY_TOOL_SAMPLE_RATES: "whoami=0",
+    });
+    const sample = (tool: string) =>
+      tracesSampler?.({
+        name: "x",
+        attributes: { "gen_ai.tool.name": tool },
+        inheritOrSampleWith: (r: number) => r,
+      });
+    expect(sample("whoami")).toBe(0);
+    expect(sample("get_issue")).toBe(0.25);
+    // A typo must not take the server down: the overrides are dropped and the default applies.
+    const lenient = sentryOptions({
+      SENTRY_TRACES_SAMPLE_RATE: "0.5",
+      SENTRY_TOOL_SAMPLE_RATES: "whoami=often",
+    });
+    expect(
+      lenient.tracesSampler?.({
+        name: "x",
+        attributes: { "gen_ai.tool.name": "whoami" },
+        inheritOrSampleWith: (r) => r,
+      }),
+    ).toBe(0.5);
+  });
+
   it("drops Dedupe so every quoted Event ID is sent", () => {
     const options = sentryOptions({ SENTRY_DSN: "https://key@o1.ingest.sentry.io/1" });
     const kept =

@@ -1,4 +1,5 @@
 import { type CloudflareOptions, spotlightIntegration } from "@sentry/cloudflare";
+import { createLogger } from "./logger";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
 
@@ -46,7 +47,7 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     environment,
     tracesSampler: createTracesSampler(
       Number.isFinite(rate) ? Math.min(Math.max(rate, 0), 1) : 1,
-      parseToolRates(env.SENTRY_TOOL_SAMPLE_RATES),
+      toolRatesOrNone(env.SENTRY_TOOL_SAMPLE_RATES),
     ),
     // W3C traceparent on calls to GitHub as well as sentry-trace, so the trace carries on past us.
     propagateTraceparent: true,
@@ -102,6 +103,21 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
       return breadcrumb;
     },
   };
+}
+
+/**
+ * A typo in a telemetry setting must not take the server down: the bad overrides are logged, naming
+ * the entry, and the default rate applies to every tool until the setting is fixed.
+ */
+function toolRatesOrNone(value: string | undefined): Map<string, number> {
+  try {
+    return parseToolRates(value);
+  } catch (error) {
+    createLogger().error(
+      `${error instanceof Error ? error.message : String(error)} Per-tool rates are ignored.`,
+    );
+    return new Map();
+  }
 }
 
 /**
