@@ -1,7 +1,9 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import * as Sentry from "@sentry/cloudflare";
 import { authApp } from "./auth/app";
+import { errorPage, pageHeaders } from "./auth/pages";
 import { readConfig } from "./config";
+import { ConfigurationError } from "./errors";
 import { ObservableMcp } from "./mcp/agent";
 import { sentryOptions } from "./telemetry/sentry";
 
@@ -38,7 +40,15 @@ function providerFor(origin: string): OAuthProvider<Env> {
 
 export default Sentry.withSentry((env: Env) => sentryOptions(env), {
   fetch(request, env, ctx) {
-    const origin = readConfig(env).publicUrl ?? new URL(request.url).origin;
-    return providerFor(origin).fetch(request, env, ctx);
+    let publicUrl: string | undefined;
+    try {
+      publicUrl = readConfig(env).publicUrl;
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      // The operator's to fix; the message names settings, never their values' secrets.
+      Sentry.captureException(error);
+      return new Response(errorPage("This server is misconfigured", error.message), pageHeaders(503));
+    }
+    return providerFor(publicUrl ?? new URL(request.url).origin).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>);

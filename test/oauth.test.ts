@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { authApp } from "../src/auth/app";
+import workerEntry from "../src/index";
 import { setFault } from "./helpers/github";
 import {
   CookieJar,
@@ -219,6 +221,24 @@ describe("configuration", () => {
 });
 
 describe("a deployed Worker", () => {
+  it("answers every route with a clear 503 when it points at a local GitHub stand-in", async () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: "production",
+      GITHUB_WEB_URL: "https://github.com",
+      GITHUB_API_URL: "http://127.0.0.1:8790/api/v3",
+    };
+    for (const path of ["/authorize?client_id=x", "/mcp", "/.well-known/oauth-protected-resource"]) {
+      const ctx = createExecutionContext();
+      const response = await workerEntry.fetch(new Request(`${ORIGIN}${path}`), production, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(response.status, path).toBe(503);
+      expect(await response.text()).toContain(
+        "GITHUB_API_URL is http://127.0.0.1:8790/api/v3, a local GitHub stand-in",
+      );
+    }
+  });
+
   it("refuses to sign in through a local GitHub stand-in, with a clear page", async () => {
     const request = new Request(`${ORIGIN}/authorize?client_id=x`);
     const response = await authApp.fetch(request, {
