@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { challengeFor, createVerifier, exchangeCode } from "../src/auth/github-oauth";
 import { grantPropsFor } from "../src/auth/props";
@@ -6,16 +7,9 @@ import { secret } from "./helpers/secrets";
 
 const REDIRECT = "https://observable-mcp.test/callback";
 
+/** The test Worker's configuration (vitest.config.ts), with some settings changed. */
 function configWith(overrides: Record<string, string>) {
-  return readConfig({
-    ENVIRONMENT: "test",
-    GITHUB_WEB_URL: "http://github.test",
-    GITHUB_API_URL: "http://api.github.test",
-    GITHUB_CLIENT_ID: "test-github-client",
-    GITHUB_CLIENT_SECRET: "test-github-secret",
-    GITHUB_TIMEOUT_MS: "1000",
-    ...overrides,
-  });
+  return readConfig({ ...env, ...overrides });
 }
 
 /** A code from the fake GitHub for `login`, with the scopes asked for, bound to a PKCE verifier. */
