@@ -13,6 +13,8 @@ export interface Config {
   githubTimeoutMs: number;
   recordArgumentValues: boolean;
   publicUrl: string | undefined;
+  /** Browser origins allowed on /mcp and /sse besides the server's own (MCP_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
 }
 
 /** The env fields read here; secrets may be absent at runtime whatever the generated types say. */
@@ -27,7 +29,8 @@ export type ConfigEnv = Partial<
     | "GITHUB_COLLECT_EMAIL"
     | "GITHUB_TIMEOUT_MS"
     | "SENTRY_RECORD_ARGUMENT_VALUES"
-    | "PUBLIC_URL",
+    | "PUBLIC_URL"
+    | "MCP_ALLOWED_ORIGINS",
     string
   >
 >;
@@ -70,6 +73,7 @@ export function readConfig(env: ConfigEnv): Config {
     githubTimeoutMs: timeout,
     recordArgumentValues: flag("SENTRY_RECORD_ARGUMENT_VALUES", env.SENTRY_RECORD_ARGUMENT_VALUES),
     publicUrl: env.PUBLIC_URL?.trim() ? baseUrl("PUBLIC_URL", env.PUBLIC_URL) : undefined,
+    allowedOrigins: origins("MCP_ALLOWED_ORIGINS", env.MCP_ALLOWED_ORIGINS),
   };
 }
 
@@ -92,6 +96,28 @@ function isStandIn(url: string): boolean {
   return (
     protocol !== "https:" || hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.")
   );
+}
+
+/** A space- or comma-separated list of origins, each `scheme://host[:port]` with nothing after it. */
+function origins(name: string, value: string | undefined): string[] {
+  return (value ?? "")
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      const onlyOrigin = url && url.pathname === "/" && !url.search && !url.hash && !url.username;
+      if (!url || !onlyOrigin || (url.protocol !== "https:" && url.protocol !== "http:")) {
+        throw new ConfigurationError(
+          `${name} must list origins such as https://app.example.com (scheme, host and port only), got "${entry.slice(0, 80)}".`,
+        );
+      }
+      return url.origin;
+    });
 }
 
 function flag(name: string, value: string | undefined): boolean {

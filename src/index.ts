@@ -2,9 +2,10 @@ import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import * as Sentry from "@sentry/cloudflare";
 import { authApp } from "./auth/app";
 import { errorPage, pageHeaders } from "./auth/pages";
-import { readConfig } from "./config";
+import { type Config, readConfig } from "./config";
 import { ConfigurationError } from "./errors";
 import { ObservableMcp } from "./mcp/agent";
+import { bindSessions, checkOrigin, isMcpPath } from "./mcp/edge";
 import { sentryOptions } from "./telemetry/sentry";
 
 export { ObservableMcp };
@@ -21,8 +22,9 @@ function providerFor(origin: string): OAuthProvider<Env> {
   if (!provider) {
     provider = new OAuthProvider<Env>({
       apiHandlers: {
-        "/mcp": ObservableMcp.serve("/mcp"),
-        "/sse": ObservableMcp.serveSSE("/sse"),
+        // Each session is usable only with a token of the user and client that opened it.
+        "/mcp": bindSessions("streamable-http", ObservableMcp.serve("/mcp")),
+        "/sse": bindSessions("sse", ObservableMcp.serveSSE("/sse")),
       },
       defaultHandler: authApp,
       authorizeEndpoint: "/authorize",
@@ -40,15 +42,21 @@ function providerFor(origin: string): OAuthProvider<Env> {
 
 export default Sentry.withSentry((env: Env) => sentryOptions(env), {
   fetch(request, env, ctx) {
-    let publicUrl: string | undefined;
+    let config: Config;
     try {
-      publicUrl = readConfig(env).publicUrl;
+      config = readConfig(env);
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
       // The operator's to fix; the message names settings, never their values' secrets.
       Sentry.captureException(error);
       return new Response(errorPage("This server is misconfigured", error.message), pageHeaders(503));
     }
-    return providerFor(publicUrl ?? new URL(request.url).origin).fetch(request, env, ctx);
+    const url = new URL(request.url);
+    // DNS rebinding: refused before the token is even looked at, let alone the Durable Object.
+    if (isMcpPath(url.pathname)) {
+      const refusal = checkOrigin(request, config);
+      if (refusal) return refusal;
+    }
+    return providerFor(config.publicUrl ?? url.origin).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>);

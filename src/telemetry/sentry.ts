@@ -55,7 +55,11 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     dataCollection: {
       userInfo: false,
       cookies: false,
-      httpHeaders: { request: { deny: ["authorization", "cookie", "set-cookie"] }, response: false },
+      // A session id is useless without its owner's token, but a refused probe carries another user's.
+      httpHeaders: {
+        request: { deny: ["authorization", "cookie", "set-cookie", "mcp-session-id"] },
+        response: false,
+      },
       httpBodies: [],
       urlQueryParams: false,
       genAI: { inputs: false, outputs: false },
