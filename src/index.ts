@@ -4,9 +4,8 @@ import { authApp } from "./auth/app";
 import { errorPage, pageHeaders } from "./auth/pages";
 import { type Config, readConfig } from "./config";
 import { ConfigurationError } from "./errors";
-import { ObservableMcp } from "./mcp/agent";
+import { hostSentryOptions, ObservableMcp } from "./mcp/agent";
 import { bindSessions, checkOrigin, isMcpPath } from "./mcp/edge";
-import { sentryOptions } from "./telemetry/sentry";
 
 export { ObservableMcp };
 
@@ -40,7 +39,7 @@ function providerFor(origin: string): OAuthProvider<Env> {
   return provider;
 }
 
-export default Sentry.withSentry((env: Env) => sentryOptions(env), {
+export default Sentry.withSentry((env: Env) => hostSentryOptions(env), {
   fetch(request, env, ctx) {
     let config: Config;
     try {

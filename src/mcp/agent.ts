@@ -4,11 +4,11 @@ import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
 import { readConfig } from "../config";
 import { ConfigurationError } from "../errors";
-import { createGitHubClient } from "../github/client";
+import { createGitHubClient, githubRouteTemplater } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
 import { registerCatalog } from "../telemetry/register";
-import { sentryOptions } from "../telemetry/sentry";
+import { type SentryEnv, sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
 
@@ -81,8 +81,18 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
   }
 }
 
+/**
+ * The Sentry configuration of this host, for the Worker and the Durable Object alike: telemetry is
+ * told how to name GitHub requests (route templates), which it cannot know itself.
+ */
+export function hostSentryOptions(env: SentryEnv & { GITHUB_API_URL?: string }) {
+  return sentryOptions(env, {
+    templateUrl: githubRouteTemplater(env.GITHUB_API_URL || "https://api.github.com"),
+  });
+}
+
 /** The Durable Object class bound as MCP_OBJECT, instrumented with the shared Sentry configuration. */
 export const ObservableMcp = Sentry.instrumentDurableObjectWithSentry(
-  (env: Env) => sentryOptions(env),
+  (env: Env) => hostSentryOptions(env),
   ObservableMcpBase,
 );

@@ -36,6 +36,8 @@ export interface KnownNames {
   prompts: ReadonlySet<string>;
   /** Matches a resource URI to its template, or undefined. */
   templateFor(uri: string): string | undefined;
+  /** The argument names a tool's or prompt's schema declares; undefined when it is not known. */
+  argumentKeys(kind: "tool" | "prompt", name: string): readonly string[] | undefined;
   /** Validates a tool's arguments against its schema without running it. */
   validateArguments(
     tool: string,
@@ -168,13 +170,20 @@ async function handleRequest(
     ...(identity.clientVersion ? { "mcp.client.version": identity.clientVersion } : {}),
     ...(identity.user ? { "user.id": identity.user.id, "user.name": identity.user.username } : {}),
   };
+  const argumentsOf = (kind: "tool" | "prompt") =>
+    argumentAttributes(
+      canonical,
+      params.arguments,
+      host,
+      target ? known.argumentKeys(kind, target) : undefined,
+    );
   if (method === "tools/call") {
     attributes["gen_ai.operation.name"] = "execute_tool";
     if (target) {
       attributes["gen_ai.tool.name"] = target;
       attributes["tool.name"] = target;
     }
-    Object.assign(attributes, argumentAttributes(canonical, params.arguments, host));
+    Object.assign(attributes, argumentsOf("tool"));
     if (target) {
       const position = host.session.toolCall(target);
       attributes["mcp.session.call_index"] = position.index;
@@ -182,7 +191,7 @@ async function handleRequest(
     }
   } else if (method === "prompts/get") {
     if (target) attributes["gen_ai.prompt.name"] = target;
-    Object.assign(attributes, argumentAttributes(canonical, params.arguments, host));
+    Object.assign(attributes, argumentsOf("prompt"));
   } else if (method === "resources/read" && typeof params.uri === "string") {
     if (target) attributes["mcp.resource.template"] = target;
     const uriHash = argumentsHash(params.uri, host.session.salt());
@@ -367,9 +376,10 @@ function argumentAttributes(
   canonical: string,
   args: unknown,
   host: TelemetryHost,
+  schemaKeys: readonly string[] | undefined,
 ): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {
-    ...describeArguments(args ?? {}),
+    ...describeArguments(args ?? {}, schemaKeys || []),
     "mcp.arguments.hash": hash64(host.session.salt() + canonical),
   };
   if (host.recordArgumentValues) attributes["mcp.arguments.value"] = canonical.slice(0, 2048);

@@ -98,6 +98,14 @@ function knownNames(catalog: Catalog): KnownNames {
     tools: new Set(Object.keys(catalog.tools)),
     prompts: new Set(catalog.prompts.map((prompt) => prompt.name)),
     templateFor: (uri) => templates.find((entry) => entry.pattern.test(uri))?.template,
+    argumentKeys(kind, name) {
+      if (kind === "tool") {
+        const tool = catalog.tools[name];
+        return tool ? Object.keys(tool.inputSchema.shape) : undefined;
+      }
+      const prompt = catalog.prompts.find((entry) => entry.name === name);
+      return prompt ? Object.keys(prompt.argsSchema.shape) : undefined;
+    },
     validateArguments(name, args) {
       const tool = catalog.tools[name];
       if (!tool) return { valid: false, path: "", reason: "unknown tool" };

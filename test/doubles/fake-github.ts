@@ -52,7 +52,14 @@ export type FakeFault =
       ms: number;
       times?: number;
     }
-  | { kind: "rate_limit"; path?: string; times?: number };
+  | { kind: "rate_limit"; path?: string; times?: number }
+  | {
+      kind: "body";
+      path?: string;
+      times?: number;
+      /** Answered with 200 and this body as it stands (not JSON-encoded): a broken or truncated reply. */
+      body: string;
+    };
 
 /** One request the fake received, with header names lower-cased and credentials shortened. */
 export interface FakeRequestRecord {
@@ -262,7 +269,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     const active = activeFault;
     if (active === null) return null;
     const { fault } = active;
-    if (target === "token" && fault.kind === "rate_limit") return null;
+    if (target === "token" && (fault.kind === "rate_limit" || fault.kind === "body")) return null;
     if (fault.path !== undefined && !pathname.includes(fault.path)) return null;
     if (active.remaining !== null) {
       active.remaining -= 1;
@@ -904,6 +911,9 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
         await sleep(fault.ms, request.signal);
         return apiJson(ctx, 504, { message: TIMEOUT_MESSAGE });
       }
+      if (fault.kind === "body") {
+        return new Response(fault.body, { status: 200, headers: { "Content-Type": "application/json" } });
+      }
       return apiJson(ctx, fault.status, { message: fault.message ?? "Server Error" });
     }
 
@@ -1107,7 +1117,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
   async function accessToken(request: Request, url: URL): Promise<Response> {
     const wantsJson = (request.headers.get("accept") ?? "").includes("application/json");
     const fault = takeFault(url.pathname, "token");
-    if (fault !== null && fault.kind !== "rate_limit") {
+    if (fault !== null && fault.kind !== "rate_limit" && fault.kind !== "body") {
       if (fault.kind === "timeout") {
         await sleep(fault.ms, request.signal);
         return plainJson(504, { message: TIMEOUT_MESSAGE });
@@ -1650,7 +1660,8 @@ function faultProblem(input: unknown): string | null {
       : "ms must be a non-negative number";
   }
   if (input.kind === "rate_limit") return null;
-  return 'kind must be "status", "timeout" or "rate_limit"';
+  if (input.kind === "body") return typeof input.body === "string" ? null : "body must be a string";
+  return 'kind must be "status", "timeout", "rate_limit" or "body"';
 }
 
 function isFault(input: unknown): input is FakeFault {
