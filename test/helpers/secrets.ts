@@ -58,7 +58,7 @@ export function decodedViews(raw: string): string[] {
   for (const run of raw.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []) {
     try {
       const text = atob(run.length % 4 === 0 ? run : run.slice(0, run.length - (run.length % 4)));
-      if (/^[\x09\x0a\x0d\x20-\x7e]{8,}/.test(text)) views.push(text);
+      if (/^[\t\n\r -~]{8,}/.test(text)) views.push(text);
     } catch {
       // Not base64 after all.
     }
