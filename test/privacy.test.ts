@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFault } from "./helpers/github";
 import { callTraced, connect, newTraceparent, type Transport } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
-import { secret } from "./helpers/secrets";
+import { decodedViews, needlesOf, secret } from "./helpers/secrets";
 import { attr, spansOf, waitFor, waitForEvent, waitForSpan } from "./helpers/sink";
 
 const ISSUE_ROUTE = "http://api.github.test/repos/{owner}/{repo}/issues/{issue_number}";
@@ -86,5 +86,17 @@ describe.each<Transport>(["streamable-http", "sse"])("a private repository over 
       return found.some((span) => attr(span, "sentry.op") === "http.client") ? found : undefined;
     });
     expect(JSON.stringify(spans)).not.toContain("dotfiles");
+  });
+});
+
+describe("the privacy scan", () => {
+  it("reads what encoding hides: base64 runs and URL encoding", () => {
+    const message = JSON.stringify({ params: { arguments: { owner: "octocat", repo: "dotfiles" } } });
+    const header = `"cf-mcp-message":"${btoa(message)}"`;
+    expect(decodedViews(header).some((view) => view.includes('"repo":"dotfiles"'))).toBe(true);
+    expect(
+      decodedViews("url=/repos/octocat%2Fdotfiles").some((view) => view.includes("octocat/dotfiles")),
+    ).toBe(true);
+    expect(needlesOf('say "hi"\n')).toEqual(['say "hi"\n', 'say \\"hi\\"\\n']);
   });
 });

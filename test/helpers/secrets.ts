@@ -37,7 +37,7 @@ export const FORBIDDEN_PATTERNS: ReadonlyArray<[string, RegExp]> = [
 export const PRIVATE_SEED_VALUES: readonly string[] = [
   ...defaultSeed.repos
     .filter((repo) => repo.private)
-    .flatMap((repo) => [`${repo.owner}/${repo.name}`, `/${repo.name}/`, `/${repo.name}"`]),
+    .flatMap((repo) => [`${repo.owner}/${repo.name}`, `/${repo.name}/`, `/${repo.name}"`, `"${repo.name}"`]),
   ...defaultSeed.issues
     .flatMap((issue) => [issue.title, issue.body ?? ""])
     .filter((text) => text.length >= 12),
