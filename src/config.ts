@@ -13,7 +13,17 @@ export interface Config {
   githubTimeoutMs: number;
   recordArgumentValues: boolean;
   publicUrl: string | undefined;
+  /** The reply bound, in UTF-8 bytes of text per tool, resource or prompt reply. */
+  maxReplyBytes: number;
 }
+
+/** Default reply bound: 256 KiB, about 64,000 tokens, more than any model should be handed at once. */
+export const DEFAULT_MAX_REPLY_BYTES = 262144;
+/**
+ * The largest bound allowed. The agents package stores every Streamable HTTP message in Durable
+ * Object storage, whose values stop at 2 MB, and a string can take two bytes per character there.
+ */
+export const MAX_REPLY_BYTES_CEILING = 786432;
 
 /** The env fields read here; secrets may be absent at runtime whatever the generated types say. */
 export type ConfigEnv = Partial<
@@ -27,7 +37,8 @@ export type ConfigEnv = Partial<
     | "GITHUB_COLLECT_EMAIL"
     | "GITHUB_TIMEOUT_MS"
     | "SENTRY_RECORD_ARGUMENT_VALUES"
-    | "PUBLIC_URL",
+    | "PUBLIC_URL"
+    | "MCP_MAX_REPLY_BYTES",
     string
   >
 >;
@@ -42,6 +53,12 @@ export function readConfig(env: ConfigEnv): Config {
     );
   }
   const development = environment === "development";
+  const maxReplyBytes = Number((env.MCP_MAX_REPLY_BYTES ?? "").trim() || DEFAULT_MAX_REPLY_BYTES);
+  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 1024 || maxReplyBytes > MAX_REPLY_BYTES_CEILING) {
+    throw new ConfigurationError(
+      `MCP_MAX_REPLY_BYTES must be a whole number of bytes from 1024 to ${MAX_REPLY_BYTES_CEILING}, got "${env.MCP_MAX_REPLY_BYTES}".`,
+    );
+  }
   const githubWebUrl = baseUrl("GITHUB_WEB_URL", env.GITHUB_WEB_URL ?? "https://github.com");
   const githubApiUrl = baseUrl("GITHUB_API_URL", env.GITHUB_API_URL ?? "https://api.github.com");
   // A local GitHub stand-in (plain http, or a loopback host) signs anyone in as anyone. It must never
@@ -70,6 +87,7 @@ export function readConfig(env: ConfigEnv): Config {
     githubTimeoutMs: timeout,
     recordArgumentValues: flag("SENTRY_RECORD_ARGUMENT_VALUES", env.SENTRY_RECORD_ARGUMENT_VALUES),
     publicUrl: env.PUBLIC_URL?.trim() ? baseUrl("PUBLIC_URL", env.PUBLIC_URL) : undefined,
+    maxReplyBytes,
   };
 }
 

@@ -31,6 +31,17 @@ describe("configuration", () => {
       /GITHUB_API_URL must be an absolute URL/,
     );
     expect(() => readConfig({ GITHUB_COLLECT_EMAIL: "yes please" })).toThrow(/GITHUB_COLLECT_EMAIL/);
+    for (const bad of ["lots", "1.5", "100", "2000000"]) {
+      expect(() => readConfig({ MCP_MAX_REPLY_BYTES: bad })).toThrow(
+        /MCP_MAX_REPLY_BYTES must be a whole number of bytes from 1024 to 786432/,
+      );
+    }
+  });
+
+  it("bounds replies at 256 KiB unless told otherwise", () => {
+    expect(readConfig({}).maxReplyBytes).toBe(262144);
+    expect(readConfig({ MCP_MAX_REPLY_BYTES: " " }).maxReplyBytes).toBe(262144);
+    expect(readConfig({ MCP_MAX_REPLY_BYTES: "65536" }).maxReplyBytes).toBe(65536);
   });
 
   it("splits scopes on spaces and commas", () => {

@@ -48,6 +48,7 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         recordArgumentValues: config.recordArgumentValues,
         development: config.development,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
+        maxReplyBytes: config.maxReplyBytes,
         session: new SessionTracker({
           get: () => this.ctx.storage.kv.get<SessionRecord>(SESSION_KEY),
           put: (record) => this.ctx.storage.kv.put(SESSION_KEY, record),

@@ -3,7 +3,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
 import type { ServerContext } from "../context";
 import { createLogger } from "./logger";
-import { recordOperationMetrics } from "./metrics";
+import { recordOperationMetrics, recordTruncation } from "./metrics";
 import type { SessionTracker } from "./session";
 import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape";
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
@@ -28,6 +28,8 @@ export interface TelemetryHost {
   development: boolean;
   /** Keeps the runtime alive until the promise settles (the Durable Object's `ctx.waitUntil`). */
   waitUntil(promise: Promise<unknown>): void;
+  /** The reply bound: the most UTF-8 bytes of text one tool, resource or prompt reply may carry. */
+  maxReplyBytes: number;
 }
 
 /** What the catalog tells the protocol layer, so names from clients are only used when known. */
@@ -51,6 +53,8 @@ export interface RequestState {
   toolOutcome?: "success" | "tool_error";
   errorKind?: string;
   resultText?: string;
+  /** Set when the reply bound cut the reply: the whole text's size and the part shown. */
+  truncation?: { totalBytes: number; start: number; end: number };
 }
 
 const requestStates = new WeakMap<object, RequestState>();
@@ -242,6 +246,10 @@ async function handleRequest(
       } else if (method === "resources/read" || method === "prompts/get") {
         span.setAttribute("mcp.result.bytes", byteLength(resultText(result)));
       }
+      if (method === "tools/call" || method === "resources/read" || method === "prompts/get") {
+        span.setAttribute("mcp.result.truncated", state.truncation !== undefined);
+        if (state.truncation) span.setAttribute("mcp.result.original_bytes", state.truncation.totalBytes);
+      }
       return result;
     } catch (error) {
       outcome = extra.signal?.aborted ? "cancelled" : "protocol_error";
@@ -267,6 +275,7 @@ async function handleRequest(
         transport,
       };
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
+      if (state.truncation) recordTruncation(labels);
       if (method !== "initialize" || outcome !== "success") {
         createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
           "mcp.method.name": method,
