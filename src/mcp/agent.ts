@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Sentry from "@sentry/cloudflare";
 import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
+import { revokeClientGrants } from "../auth/provider";
 import { readConfig } from "../config";
 import { ConfigurationError } from "../errors";
 import { createGitHubClient } from "../github/client";
@@ -49,6 +50,10 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         development: config.development,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
         maxReplyBytes: config.maxReplyBytes,
+        revokeGrants: async () => {
+          const props = this.props;
+          return props ? revokeClientGrants(this.env, String(props.githubId), props.clientId) : 0;
+        },
         session: new SessionTracker({
           get: () => this.ctx.storage.kv.get<SessionRecord>(SESSION_KEY),
           put: (record) => this.ctx.storage.kv.put(SESSION_KEY, record),

@@ -30,6 +30,11 @@ export interface TelemetryHost {
   waitUntil(promise: Promise<unknown>): void;
   /** The reply bound: the most UTF-8 bytes of text one tool, resource or prompt reply may carry. */
   maxReplyBytes: number;
+  /**
+   * GitHub refused the session's token (401): revoke the grants it came with, so the client's next
+   * request gets 401 and it signs in again. Resolves to how many grants were revoked.
+   */
+  revokeGrants(): Promise<number>;
 }
 
 /** What the catalog tells the protocol layer, so names from clients are only used when known. */

@@ -193,9 +193,23 @@ async function runObserved(
     return { text, isError: false };
   } catch (error) {
     state.toolOutcome = "tool_error";
+    if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host, span);
     const reply = toReply(error, host.development);
     state.errorKind = reply.kind;
     return { text: reply.text, isError: true };
+  }
+}
+
+/**
+ * GitHub no longer accepts the token behind this session, so the grant holding it is dead: revoke it
+ * before replying, so the client's very next request is refused and it signs in afresh instead of
+ * looping. A failure to revoke is reported; the reply still says to reconnect.
+ */
+async function revokeGrants(host: TelemetryHost, span: ReturnType<typeof Sentry.getActiveSpan>) {
+  try {
+    span?.setAttribute("mcp.grant.revoked", await host.revokeGrants());
+  } catch (error) {
+    Sentry.captureException(error, { mechanism: { type: "mcp.grant_revocation", handled: true } });
   }
 }
 
