@@ -15,6 +15,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** The reply bound, in UTF-8 bytes of text per tool, resource or prompt reply. */
   maxReplyBytes: number;
+  /** The period of the MCP_RATE_LIMITER binding, quoted in the retry hint: 10 or 60 seconds. */
+  rateLimitPeriodSeconds: 10 | 60;
 }
 
 /** Default reply bound: 256 KiB, about 64,000 tokens, more than any model should be handed at once. */
@@ -38,7 +40,8 @@ export type ConfigEnv = Partial<
     | "GITHUB_TIMEOUT_MS"
     | "SENTRY_RECORD_ARGUMENT_VALUES"
     | "PUBLIC_URL"
-    | "MCP_MAX_REPLY_BYTES",
+    | "MCP_MAX_REPLY_BYTES"
+    | "MCP_RATE_LIMIT_PERIOD_SECONDS",
     string
   >
 >;
@@ -57,6 +60,12 @@ export function readConfig(env: ConfigEnv): Config {
   if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 1024 || maxReplyBytes > MAX_REPLY_BYTES_CEILING) {
     throw new ConfigurationError(
       `MCP_MAX_REPLY_BYTES must be a whole number of bytes from 1024 to ${MAX_REPLY_BYTES_CEILING}, got "${env.MCP_MAX_REPLY_BYTES}".`,
+    );
+  }
+  const period = (env.MCP_RATE_LIMIT_PERIOD_SECONDS ?? "").trim() || "60";
+  if (period !== "10" && period !== "60") {
+    throw new ConfigurationError(
+      `MCP_RATE_LIMIT_PERIOD_SECONDS must be 10 or 60 (the rate-limiting binding's period), got "${env.MCP_RATE_LIMIT_PERIOD_SECONDS}".`,
     );
   }
   const githubWebUrl = baseUrl("GITHUB_WEB_URL", env.GITHUB_WEB_URL ?? "https://github.com");
@@ -88,6 +97,7 @@ export function readConfig(env: ConfigEnv): Config {
     recordArgumentValues: flag("SENTRY_RECORD_ARGUMENT_VALUES", env.SENTRY_RECORD_ARGUMENT_VALUES),
     publicUrl: env.PUBLIC_URL?.trim() ? baseUrl("PUBLIC_URL", env.PUBLIC_URL) : undefined,
     maxReplyBytes,
+    rateLimitPeriodSeconds: period === "10" ? 10 : 60,
   };
 }
 

@@ -38,6 +38,14 @@ describe("configuration", () => {
     }
   });
 
+  it("takes the rate limit's period as 10 or 60 seconds only", () => {
+    expect(readConfig({}).rateLimitPeriodSeconds).toBe(60);
+    expect(readConfig({ MCP_RATE_LIMIT_PERIOD_SECONDS: "10" }).rateLimitPeriodSeconds).toBe(10);
+    expect(() => readConfig({ MCP_RATE_LIMIT_PERIOD_SECONDS: "30" })).toThrow(
+      /MCP_RATE_LIMIT_PERIOD_SECONDS must be 10 or 60/,
+    );
+  });
+
   it("bounds replies at 256 KiB unless told otherwise", () => {
     expect(readConfig({}).maxReplyBytes).toBe(262144);
     expect(readConfig({ MCP_MAX_REPLY_BYTES: " " }).maxReplyBytes).toBe(262144);

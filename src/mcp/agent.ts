@@ -12,6 +12,7 @@ import { registerCatalog } from "../telemetry/register";
 import { sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
+import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
 
 const SERVER_VERSION = "0.1.0";
 /** Durable Object storage key of the session's telemetry record (see docs/storage.md). */
@@ -50,6 +51,19 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         development: config.development,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
         maxReplyBytes: config.maxReplyBytes,
+        admitToolCall: async () => {
+          const props = this.props;
+          if (!props) return true;
+          const limiter = this.env.MCP_RATE_LIMITER as ToolCallLimiter | undefined;
+          try {
+            return await admitToolCall(limiter, props.githubId);
+          } catch (error) {
+            // A broken limiter must not take every tool down with it: let the call through, report it.
+            Sentry.captureException(error, { mechanism: { type: "mcp.rate_limit", handled: true } });
+            return true;
+          }
+        },
+        rateLimitedText: rateLimitedText(config.rateLimitPeriodSeconds),
         revokeGrants: async () => {
           const props = this.props;
           return props ? revokeClientGrants(this.env, String(props.githubId), props.clientId) : 0;

@@ -13,7 +13,13 @@ import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-cont
 export type TransportName = "streamable-http" | "sse";
 
 /** How one MCP operation ended, counted apart. */
-export type Outcome = "success" | "tool_error" | "validation_error" | "protocol_error" | "cancelled";
+export type Outcome =
+  | "success"
+  | "tool_error"
+  | "validation_error"
+  | "rate_limited"
+  | "protocol_error"
+  | "cancelled";
 
 /** What the host (the Durable Object) tells the telemetry layer about the current session. */
 export interface TelemetryHost {
@@ -35,6 +41,13 @@ export interface TelemetryHost {
    * request gets 401 and it signs in again. Resolves to how many grants were revoked.
    */
   revokeGrants(): Promise<number>;
+  /**
+   * Counts one tool call against the user's rate limit; false when the limit is reached, and then
+   * the reply is `rateLimitedText` and the handler does not run.
+   */
+  admitToolCall(): Promise<boolean>;
+  /** The retry hint for a call refused by the rate limit. */
+  rateLimitedText: string;
 }
 
 /** What the catalog tells the protocol layer, so names from clients are only used when known. */
@@ -55,7 +68,7 @@ export interface RequestState {
   /** The tool-facing context for this request, built once. */
   base?: Omit<ServerContext, "logger" | "setOrganization">;
   /** Set by the tool wrapper once the handler ran; absent means the SDK rejected the call first. */
-  toolOutcome?: "success" | "tool_error";
+  toolOutcome?: "success" | "tool_error" | "rate_limited";
   errorKind?: string;
   resultText?: string;
   /** Set when the reply bound cut the reply: the whole text's size and the part shown. */

@@ -42,6 +42,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: unknown, extra: object) => {
+        if (!(await host.admitToolCall())) return rateLimited(host, extra);
         const reply = await runObserved(host, extra, (ctx) =>
           tool.handler(args as never, ctx).then((out) => out.text),
         );
@@ -135,6 +136,16 @@ function bounded(
   const state = requestStateOf(extra);
   if (state && out.truncation) state.truncation = out.truncation;
   return out.text;
+}
+
+/** The reply to a tool call the per-user rate limit refused before its handler ran. */
+function rateLimited(host: TelemetryHost, extra: object) {
+  const state = requestStateOf(extra);
+  if (state) {
+    state.toolOutcome = "rate_limited";
+    state.errorKind = "rate_limited";
+  }
+  return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
 }
 
 /** Makes the SDK answer a failed resource read or prompt as a JSON-RPC error carrying our text. */
