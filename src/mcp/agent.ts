@@ -12,6 +12,7 @@ import { registerCatalog } from "../telemetry/register";
 import { sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
+import { SendingEventStore } from "./event-store";
 import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
 
 const SERVER_VERSION = "0.1.0";
@@ -75,6 +76,11 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
       },
       { tools, resourceTemplates, prompts },
     );
+  }
+
+  /** Streamable HTTP replay storage that never swallows a message it cannot store (see event-store.ts). */
+  protected override getEventStore(): SendingEventStore {
+    return new SendingEventStore(this.ctx.storage);
   }
 
   /**
