@@ -32,6 +32,12 @@ describe("the reply bound", () => {
     expect(parts.join("")).toBe(text);
   });
 
+  it("says so when an offset is past the end", () => {
+    expect(boundText("x".repeat(5000), 1024, note(1024), 5000).text).toBe(
+      "[Nothing from byte 5000 on: the whole text is 5000 bytes.]",
+    );
+  });
+
   it("says what was cut", () => {
     const out = boundText("x".repeat(5000), 1024, note(1024));
     expect(out.truncation).toMatchObject({ totalBytes: 5000, start: 0 });

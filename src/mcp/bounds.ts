@@ -40,6 +40,12 @@ export function boundText(
   const bytes = encoder.encode(text);
   const start = charStart(bytes, Math.min(offset, bytes.length));
   if (start === 0 && bytes.length <= maxBytes) return { text, truncation: undefined };
+  if (start > 0 && start >= bytes.length) {
+    return {
+      text: `[Nothing from byte ${offset} on: the whole text is ${bytes.length} bytes.]`,
+      truncation: undefined,
+    };
+  }
   if (bytes.length - start <= maxBytes && start > 0) {
     return { text: decoder.decode(bytes.subarray(start)), truncation: undefined };
   }
