@@ -1,16 +1,13 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import * as Sentry from "@sentry/cloudflare";
-import { authApp } from "./auth/app";
 import { errorPage, pageHeaders } from "./auth/pages";
+import { providerOptions } from "./auth/provider";
 import { type Config, readConfig } from "./config";
 import { ConfigurationError } from "./errors";
 import { hostSentryOptions, ObservableMcp } from "./mcp/agent";
-import { bindSessions, checkOrigin, isMcpPath } from "./mcp/edge";
+import { checkOrigin, isMcpPath } from "./mcp/edge";
 
 export { ObservableMcp };
-
-/** Scopes a client can ask this server for; the GitHub scopes are configured separately. */
-const SCOPES = ["mcp"];
 
 // The provider needs its canonical resource URL at construction, and that is the deployment's
 // origin, known from PUBLIC_URL or, failing that, from the request. One provider per origin.
@@ -19,20 +16,7 @@ const providers = new Map<string, OAuthProvider<Env>>();
 function providerFor(origin: string): OAuthProvider<Env> {
   let provider = providers.get(origin);
   if (!provider) {
-    provider = new OAuthProvider<Env>({
-      apiHandlers: {
-        // Each session is usable only with a token of the user and client that opened it.
-        "/mcp": bindSessions("streamable-http", ObservableMcp.serve("/mcp")),
-        "/sse": bindSessions("sse", ObservableMcp.serveSSE("/sse")),
-      },
-      defaultHandler: authApp,
-      authorizeEndpoint: "/authorize",
-      tokenEndpoint: "/token",
-      clientRegistrationEndpoint: "/register",
-      scopesSupported: SCOPES,
-      // The origin covers both /mcp and /sse: one resource, one token audience.
-      resourceMetadata: { resource: origin, resource_name: "observable-mcp (GitHub)" },
-    });
+    provider = new OAuthProvider<Env>(providerOptions(origin));
     if (providers.size > 8) providers.clear();
     providers.set(origin, provider);
   }

@@ -201,6 +201,7 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     const templates = await client.listResourceTemplates();
     expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
       "github://repos/{owner}/{repo}/readme",
+      "github://repos/{owner}/{repo}/readme{?offset}",
     ]);
   });
 

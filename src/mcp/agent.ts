@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Sentry from "@sentry/cloudflare";
 import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
+import { revokeClientGrants } from "../auth/provider";
 import { readConfig } from "../config";
 import { ConfigurationError } from "../errors";
 import { createGitHubClient, githubRouteTemplater } from "../github/client";
@@ -11,6 +12,8 @@ import { registerCatalog } from "../telemetry/register";
 import { type SentryEnv, sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
+import { SendingEventStore } from "./event-store";
+import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
 
 const SERVER_VERSION = "0.1.0";
 /** Durable Object storage key of the session's telemetry record (see docs/storage.md). */
@@ -48,6 +51,24 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         recordArgumentValues: config.recordArgumentValues,
         development: config.development,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
+        maxReplyBytes: config.maxReplyBytes,
+        admitToolCall: async () => {
+          const props = this.props;
+          if (!props) return true;
+          const limiter = this.env.MCP_RATE_LIMITER as ToolCallLimiter | undefined;
+          try {
+            return await admitToolCall(limiter, props.githubId);
+          } catch (error) {
+            // A broken limiter must not take every tool down with it: let the call through, report it.
+            Sentry.captureException(error, { mechanism: { type: "mcp.rate_limit", handled: true } });
+            return true;
+          }
+        },
+        rateLimitedText: rateLimitedText(config.rateLimitPeriodSeconds),
+        revokeGrants: async () => {
+          const props = this.props;
+          return props ? revokeClientGrants(this.env, String(props.githubId), props.clientId) : 0;
+        },
         session: new SessionTracker({
           get: () => this.ctx.storage.kv.get<SessionRecord>(SESSION_KEY),
           put: (record) => this.ctx.storage.kv.put(SESSION_KEY, record),
@@ -55,6 +76,11 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
       },
       { tools, resourceTemplates, prompts },
     );
+  }
+
+  /** Streamable HTTP replay storage that never swallows a message it cannot store (see event-store.ts). */
+  protected override getEventStore(): SendingEventStore {
+    return new SendingEventStore(this.ctx.storage);
   }
 
   /**

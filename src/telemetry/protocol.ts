@@ -3,7 +3,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
 import type { ServerContext } from "../context";
 import { createLogger } from "./logger";
-import { recordOperationMetrics } from "./metrics";
+import { recordOperationMetrics, recordTruncation } from "./metrics";
 import type { SessionTracker } from "./session";
 import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape";
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
@@ -13,7 +13,13 @@ import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-cont
 export type TransportName = "streamable-http" | "sse";
 
 /** How one MCP operation ended, counted apart. */
-export type Outcome = "success" | "tool_error" | "validation_error" | "protocol_error" | "cancelled";
+export type Outcome =
+  | "success"
+  | "tool_error"
+  | "validation_error"
+  | "rate_limited"
+  | "protocol_error"
+  | "cancelled";
 
 /** What the host (the Durable Object) tells the telemetry layer about the current session. */
 export interface TelemetryHost {
@@ -28,6 +34,20 @@ export interface TelemetryHost {
   development: boolean;
   /** Keeps the runtime alive until the promise settles (the Durable Object's `ctx.waitUntil`). */
   waitUntil(promise: Promise<unknown>): void;
+  /** The reply bound: the most UTF-8 bytes of text one tool, resource or prompt reply may carry. */
+  maxReplyBytes: number;
+  /**
+   * GitHub refused the session's token (401): revoke the grants it came with, so the client's next
+   * request gets 401 and it signs in again. Resolves to how many grants were revoked.
+   */
+  revokeGrants(): Promise<number>;
+  /**
+   * Counts one tool call against the user's rate limit; false when the limit is reached, and then
+   * the reply is `rateLimitedText` and the handler does not run.
+   */
+  admitToolCall(): Promise<boolean>;
+  /** The retry hint for a call refused by the rate limit. */
+  rateLimitedText: string;
 }
 
 /** What the catalog tells the protocol layer, so names from clients are only used when known. */
@@ -50,9 +70,11 @@ export interface RequestState {
   /** The tool-facing context for this request, built once. */
   base?: Omit<ServerContext, "logger" | "setOrganization">;
   /** Set by the tool wrapper once the handler ran; absent means the SDK rejected the call first. */
-  toolOutcome?: "success" | "tool_error";
+  toolOutcome?: "success" | "tool_error" | "rate_limited";
   errorKind?: string;
   resultText?: string;
+  /** Set when the reply bound cut the reply: the whole text's size and the part shown. */
+  truncation?: { totalBytes: number; start: number; end: number };
 }
 
 const requestStates = new WeakMap<object, RequestState>();
@@ -251,6 +273,10 @@ async function handleRequest(
       } else if (method === "resources/read" || method === "prompts/get") {
         span.setAttribute("mcp.result.bytes", byteLength(resultText(result)));
       }
+      if (method === "tools/call" || method === "resources/read" || method === "prompts/get") {
+        span.setAttribute("mcp.result.truncated", state.truncation !== undefined);
+        if (state.truncation) span.setAttribute("mcp.result.original_bytes", state.truncation.totalBytes);
+      }
       return result;
     } catch (error) {
       outcome = extra.signal?.aborted ? "cancelled" : "protocol_error";
@@ -276,6 +302,7 @@ async function handleRequest(
         transport,
       };
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
+      if (state.truncation) recordTruncation(labels);
       if (method !== "initialize" || outcome !== "success") {
         createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
           "mcp.method.name": method,

@@ -3,6 +3,7 @@ import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Sentry from "@sentry/cloudflare";
 import type { ServerContext } from "../context";
 import { UpstreamError, UserInputError } from "../errors";
+import { boundText, describeCut, type Truncation } from "../mcp/bounds";
 import type { PromptDefinition } from "../prompts/define";
 import type { ResourceTemplateDefinition } from "../resources/define";
 import type { ToolDefinition } from "../tools/define";
@@ -41,15 +42,17 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: unknown, extra: object) => {
+        if (!(await host.admitToolCall())) return rateLimited(host, extra);
         const reply = await runObserved(host, extra, (ctx) =>
           tool.handler(args as never, ctx).then((out) => out.text),
         );
-        return { content: [{ type: "text" as const, text: reply.text }], isError: reply.isError };
+        const text = bounded(host, extra, reply.text, () => TOOL_REST);
+        return { content: [{ type: "text" as const, text }], isError: reply.isError };
       },
     );
   }
 
-  for (const resource of catalog.resourceTemplates) {
+  for (const resource of resourceVariants(catalog)) {
     server.registerResource(
       resource.name,
       new ResourceTemplate(resource.uriTemplate, { list: undefined }),
@@ -58,9 +61,23 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         const flat: Record<string, string> = {};
         for (const [key, value] of Object.entries(variables))
           flat[key] = Array.isArray(value) ? value.join("/") : value;
-        const reply = await runObserved(host, extra, (ctx) => resource.read(flat, ctx));
-        if (reply.isError) throw new ReplyError(reply.text);
-        return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text: reply.text }] };
+        const { [OFFSET]: rawOffset, ...rest } = flat;
+        const offset = rawOffset === undefined ? 0 : Number(rawOffset);
+        const reply = await runObserved(host, extra, async (ctx) => {
+          if (!Number.isSafeInteger(offset) || offset < 0)
+            throw new UserInputError("offset must be a whole number of bytes, 0 or more.");
+          return resource.read(rest, ctx);
+        });
+        const whole = uri.toString().split("?")[0];
+        const text = bounded(
+          host,
+          extra,
+          reply.text,
+          (cut) => ` Read the rest from ${whole}?${OFFSET}=${cut.end}.]`,
+          reply.isError ? 0 : offset,
+        );
+        if (reply.isError) throw new ReplyError(text);
+        return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text }] };
       },
     );
   }
@@ -71,9 +88,10 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
       async (args: Record<string, unknown>, extra: object) => {
         const reply = await runObserved(host, extra, async () => prompt.build(args as never));
-        if (reply.isError) throw new ReplyError(reply.text);
+        const text = bounded(host, extra, reply.text, () => PROMPT_REST);
+        if (reply.isError) throw new ReplyError(text);
         return {
-          messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }],
+          messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
         };
       },
     );
@@ -82,13 +100,61 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
   instrumentProtocol(server, host, knownNames(catalog));
 }
 
+/** The query variable of the ranged variant of each resource template. */
+const OFFSET = "offset";
+const TOOL_REST =
+  " To see the rest, ask for less at a time: a later or smaller page (page, perPage) or a narrower query, where the tool takes them.]";
+const PROMPT_REST = " Shorten the arguments to get the whole prompt.]";
+
+/**
+ * Each resource template twice: as declared, and with `{?offset}` so a reply cut at the bound can be
+ * read on from where it stopped. Resources never see the offset; the bound applies it.
+ */
+function resourceVariants(catalog: Catalog): ResourceTemplateDefinition[] {
+  return catalog.resourceTemplates.flatMap((resource) => [
+    resource,
+    {
+      ...resource,
+      name: `${resource.name}_from_offset`,
+      title: `${resource.title}, from a byte offset`,
+      uriTemplate: `${resource.uriTemplate}{?${OFFSET}}`,
+      description: `${resource.description} From a UTF-8 byte offset on: reads the rest of a reply cut at the size limit.`,
+    },
+  ]);
+}
+
+/** Applies the reply bound and notes a cut on the request, for its span and metrics. */
+function bounded(
+  host: TelemetryHost,
+  extra: object,
+  text: string,
+  rest: (cut: Truncation) => string,
+  offset = 0,
+): string {
+  const limit = host.maxReplyBytes;
+  const out = boundText(text, limit, (cut) => `\n\n${describeCut(cut, limit)}${rest(cut)}`, offset);
+  const state = requestStateOf(extra);
+  if (state && out.truncation) state.truncation = out.truncation;
+  return out.text;
+}
+
+/** The reply to a tool call the per-user rate limit refused before its handler ran. */
+function rateLimited(host: TelemetryHost, extra: object) {
+  const state = requestStateOf(extra);
+  if (state) {
+    state.toolOutcome = "rate_limited";
+    state.errorKind = "rate_limited";
+  }
+  return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
+}
+
 /** Makes the SDK answer a failed resource read or prompt as a JSON-RPC error carrying our text. */
 class ReplyError extends Error {
   override readonly name = "ReplyError";
 }
 
 function knownNames(catalog: Catalog): KnownNames {
-  const templates = catalog.resourceTemplates.map((resource) => ({
+  const templates = resourceVariants(catalog).map((resource) => ({
     template: resource.uriTemplate,
     pattern: new RegExp(
       `^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
@@ -146,9 +212,23 @@ async function runObserved(
     return { text, isError: false };
   } catch (error) {
     state.toolOutcome = "tool_error";
+    if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host, span);
     const reply = toReply(error, host.development);
     state.errorKind = reply.kind;
     return { text: reply.text, isError: true };
+  }
+}
+
+/**
+ * GitHub no longer accepts the token behind this session, so the grant holding it is dead: revoke it
+ * before replying, so the client's very next request is refused and it signs in afresh instead of
+ * looping. A failure to revoke is reported; the reply still says to reconnect.
+ */
+async function revokeGrants(host: TelemetryHost, span: ReturnType<typeof Sentry.getActiveSpan>) {
+  try {
+    span?.setAttribute("mcp.grant.revoked", await host.revokeGrants());
+  } catch (error) {
+    Sentry.captureException(error, { mechanism: { type: "mcp.grant_revocation", handled: true } });
   }
 }
 
