@@ -1,8 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
 import type { ServerContext } from "../context";
-import { UpstreamError, UserInputError } from "../errors";
+import { classifyError, UpstreamError, UserInputError } from "../errors";
 import { boundText, describeCut, type Truncation } from "../mcp/bounds";
 import type { PromptDefinition } from "../prompts/define";
 import type { ResourceTemplateDefinition } from "../resources/define";
@@ -15,6 +16,7 @@ import {
   requestStateOf,
   type TelemetryHost,
 } from "./protocol";
+import { reportError } from "./report";
 
 /** Everything the server offers. */
 export interface Catalog {
@@ -23,7 +25,8 @@ export interface Catalog {
   prompts: readonly PromptDefinition[];
 }
 
-type Reply = { text: string; isError: boolean };
+/** A handler's outcome: its text, or the error reply and the JSON-RPC code a failed read or prompt gets. */
+type Reply = { text: string; isError: boolean; rpcCode?: number };
 
 /**
  * Registers every tool, resource template and prompt with the MCP server and instruments the
@@ -76,7 +79,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
           (cut) => ` Read the rest from ${whole}?${OFFSET}=${cut.end}.]`,
           reply.isError ? 0 : offset,
         );
-        if (reply.isError) throw new ReplyError(text);
+        if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
         return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text }] };
       },
     );
@@ -89,7 +92,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       async (args: Record<string, unknown>, extra: object) => {
         const reply = await runObserved(host, extra, async () => prompt.build(args as never));
         const text = bounded(host, extra, reply.text, () => PROMPT_REST);
-        if (reply.isError) throw new ReplyError(text);
+        if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
         return {
           messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
         };
@@ -146,11 +149,6 @@ function rateLimited(host: TelemetryHost, extra: object) {
     state.errorKind = "rate_limited";
   }
   return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
-}
-
-/** Makes the SDK answer a failed resource read or prompt as a JSON-RPC error carrying our text. */
-class ReplyError extends Error {
-  override readonly name = "ReplyError";
 }
 
 function knownNames(catalog: Catalog): KnownNames {
@@ -215,7 +213,7 @@ async function runObserved(
     if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host, span);
     const reply = toReply(error, host.development);
     state.errorKind = reply.kind;
-    return { text: reply.text, isError: true };
+    return { text: reply.text, isError: true, rpcCode: reply.rpcCode };
   }
 }
 
@@ -228,28 +226,22 @@ async function revokeGrants(host: TelemetryHost, span: ReturnType<typeof Sentry.
   try {
     span?.setAttribute("mcp.grant.revoked", await host.revokeGrants());
   } catch (error) {
-    Sentry.captureException(error, { mechanism: { type: "mcp.grant_revocation", handled: true } });
+    reportError(error, classifyError(error), "mcp.grant_revocation");
   }
 }
 
 /**
- * The error contract: the caller's mistakes and GitHub's 4xx are explained and not reported;
- * everything else is reported, and the reply carries the Event ID and nothing internal.
+ * The MCP edge of the error contract (src/errors.ts decides): the caller's mistakes and GitHub's 4xx
+ * are explained and not reported; everything else is reported, and the reply carries the Event ID and
+ * nothing internal (the raw message only in development).
  */
-function toReply(error: unknown, development: boolean): { text: string; kind: string } {
-  if (error instanceof UserInputError) return { text: error.message, kind: "user_input" };
-  if (error instanceof UpstreamError && error.expected) {
-    return { text: `GitHub refused this (${error.status}). ${error.hint}`, kind: `upstream_${error.reason}` };
-  }
-  const eventId = Sentry.captureException(error, { mechanism: { type: "mcp.tool", handled: false } });
-  const reported = Sentry.getClient()?.getDsn() !== undefined;
-  const what =
-    error instanceof UpstreamError
-      ? `GitHub could not complete this. ${error.hint}`
-      : "Something went wrong on our side.";
-  const reference = reported ? ` Event ID: ${eventId}` : "";
+function toReply(error: unknown, development: boolean): { text: string; kind: string; rpcCode: number } {
+  const verdict = classifyError(error);
+  const eventId = reportError(error, verdict, "mcp.tool");
+  const reference = eventId ? ` Event ID: ${eventId}` : "";
   const detail =
-    development && error instanceof Error ? `\n(development) ${error.name}: ${error.message}` : "";
-  const kind = error instanceof UpstreamError ? `upstream_${error.reason}` : "internal";
-  return { text: `${what}${reference}${detail}`, kind };
+    development && verdict.report !== "never" && error instanceof Error
+      ? `\n(development) ${error.name}: ${error.message}`
+      : "";
+  return { text: `${verdict.text}${reference}${detail}`, kind: verdict.kind, rpcCode: verdict.rpcCode };
 }
