@@ -4,9 +4,12 @@ import { privacyLeaks } from "./sink";
 
 // Runs after every test file, once its own hooks have closed its clients.
 afterAll(async () => {
-  // Nothing any test has caused so far may carry a secret to Sentry.
-  expect(await privacyLeaks()).toEqual([]);
-  // Session Durable Objects (and their SSE streams) would otherwise outlive the file and keep the
-  // runner from exiting.
-  await abortAllDurableObjects();
+  try {
+    // Nothing any test has caused so far may carry a secret to Sentry.
+    expect(await privacyLeaks()).toEqual([]);
+  } finally {
+    // Session Durable Objects (and their SSE streams) would otherwise outlive the file and keep the
+    // runner from exiting, failed scan or not.
+    await abortAllDurableObjects();
+  }
 });
