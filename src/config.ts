@@ -6,6 +6,8 @@ export interface Config {
   development: boolean;
   githubWebUrl: string;
   githubApiUrl: string;
+  /** GitHub is a local stand-in (plain http or loopback), allowed in development and tests only. */
+  githubIsStandIn: boolean;
   githubClientId: string;
   githubClientSecret: string;
   githubScopes: string[];
@@ -92,6 +94,7 @@ export function readConfig(env: ConfigEnv): Config {
     development,
     githubWebUrl,
     githubApiUrl,
+    githubIsStandIn: isStandIn(githubWebUrl),
     githubClientId: (env.GITHUB_CLIENT_ID ?? "").trim(),
     githubClientSecret: (env.GITHUB_CLIENT_SECRET ?? "").trim(),
     githubScopes: (env.GITHUB_SCOPES ?? "read:user repo").split(/[\s,]+/).filter(Boolean),

@@ -6,6 +6,7 @@ import {
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
 import { Hono } from "hono";
+import { html } from "hono/html";
 import { type Config, readConfig } from "../config";
 import { classifyError, UserInputError } from "../errors";
 import { reportError } from "../telemetry/report";
@@ -36,7 +37,7 @@ authApp.get("/", (c) =>
   c.html(
     page(
       "observable-mcp",
-      `<h1>observable-mcp</h1><p>A remote MCP server for GitHub. Connect an MCP client to <code>${new URL(c.req.url).origin}/mcp</code> (Streamable HTTP) or <code>/sse</code>.</p>`,
+      html`<h1>observable-mcp</h1><p>A remote MCP server for GitHub. Connect an MCP client to <code>${new URL(c.req.url).origin}/mcp</code> (Streamable HTTP) or <code>/sse</code>.</p>`,
     ),
   ),
 );
@@ -50,7 +51,12 @@ authApp.get("/authorize", async (c) => {
   const details = await oauth.describeConsent(request);
   const consent = await oauth.beginConsent(request);
   return new Response(
-    consentPage(details, consent.handle, config.githubScopes),
+    consentPage(
+      details,
+      consent.handle,
+      config.githubScopes,
+      config.githubIsStandIn ? "the local sign-in" : "GitHub",
+    ),
     pageHeaders(200, consent.headers),
   );
 });
