@@ -28,6 +28,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { chromium } from "playwright-core";
@@ -39,7 +40,15 @@ import { createStack, ROOT, stripAnsi } from "./lib/stack.mjs";
 
 const OUT = join(ROOT, ".e2e");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const UPDATE_SCREENSHOTS = process.argv.includes("--update-screenshots");
+const flags = (() => {
+  try {
+    return parseArgs({ options: { "update-screenshots": { type: "boolean", default: false } } }).values;
+  } catch (error) {
+    console.error(`e2e: ${error.message}\nusage: npm run e2e [-- --update-screenshots]`);
+    process.exit(2);
+  }
+})();
+const UPDATE_SCREENSHOTS = flags["update-screenshots"];
 const TOOLS = ["whoami", "list_repositories", "search_issues", "get_issue", "create_issue"];
 const REPO = { owner: "octocat", repo: "hello-world" };
 const HOST_NAME = "e2e-stdio-host";

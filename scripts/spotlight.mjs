@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { HonoRequest } from "hono/request";
 
 // Spotlight 4.11.8 tags each request's span with `ctx.req.query().toString()`. Since hono 4.12.32
@@ -26,9 +27,10 @@ HonoRequest.prototype.query = function (...args) {
 
 const { setupSpotlight } = await import("@spotlightjs/spotlight");
 
-const port = Number(process.argv[2] ?? process.env.SPOTLIGHT_PORT ?? 8969);
+const { positionals } = parseArgs({ allowPositionals: true });
+const port = Number(positionals[0] ?? process.env.SPOTLIGHT_PORT ?? 8969);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
-  console.error(`spotlight: not a port: ${process.argv[2]}`);
+  console.error(`spotlight: not a port: ${positionals[0]}`);
   process.exit(2);
 }
 

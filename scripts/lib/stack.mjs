@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseEnv, stripVTControlCharacters } from "node:util";
 import { loadFakeGitHub } from "./doubles.mjs";
 import { serveFetch, waitForHttp } from "./http.mjs";
 import { startChild } from "./processes.mjs";
@@ -26,18 +27,10 @@ const FORWARDED_KEYS = [
 /** The non-empty keys of .dev.vars (values are wrangler's to read; only presence matters here). */
 export function devVarsKeys(root = ROOT) {
   const path = join(root, ".dev.vars");
-  const keys = new Set();
-  if (!existsSync(path)) return keys;
-  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    const value = match[2]
-      .trim()
-      .replace(/^(['"`])(.*)\1$/, "$2")
-      .replace(/\s+#.*$/, "");
-    if (value !== "" && !value.startsWith("#")) keys.add(match[1]);
-  }
-  return keys;
+  if (!existsSync(path)) return new Set();
+  // The same dotenv syntax wrangler reads, parsed by Node's own parser.
+  const values = parseEnv(readFileSync(path, "utf8"));
+  return new Set(Object.keys(values).filter((key) => values[key].trim() !== ""));
 }
 
 /**
@@ -60,11 +53,8 @@ export function detectConfig(env = process.env, root = ROOT) {
   return { forwarded, realGitHub, sentryDsn: has("SENTRY_DSN") };
 }
 
-/** Removes terminal colour codes, for output that goes to a file or a pipe. */
-export function stripAnsi(text) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape character is the point.
-  return text.replace(/\u001b\[[0-9;]*m/g, "");
-}
+/** Removes terminal colour codes (and any other escape sequence), for output that goes to a file or a pipe. */
+export const stripAnsi = stripVTControlCharacters;
 
 /**
  * The environment wrangler runs with: no metrics, no crash reports, no downloads. Its output is
