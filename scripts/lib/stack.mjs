@@ -184,8 +184,13 @@ export function createStack({
       ...(envFile ? ["--env-file", envFile] : []),
     ];
     for (const [key, value] of Object.entries(workerVars)) args.push("--var", `${key}:${value}`);
+    // The stand-in's credentials also go in the environment, where wrangler's check of the secrets
+    // wrangler.jsonc requires looks for them when there is no .dev.vars (a --var is not counted).
+    const secrets = standIn
+      ? { GITHUB_CLIENT_ID: STAND_IN_CLIENT.id, GITHUB_CLIENT_SECRET: STAND_IN_CLIENT.secret }
+      : {};
     const worker = spawn("worker", args, {
-      env: wranglerEnv(process.env, { color }),
+      env: wranglerEnv({ ...process.env, ...secrets }, { color }),
       onLine: (line) => log("worker", line),
     });
     await waitForHttp(`${urls.worker}/`, { timeoutMs: readyTimeoutMs, isDead: worker.isDead });

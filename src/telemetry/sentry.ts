@@ -1,4 +1,4 @@
-import { type CloudflareOptions, spotlightIntegration } from "@sentry/cloudflare";
+import { type CloudflareOptions, spotlightIntegration, withStaticSpan } from "@sentry/cloudflare";
 import { createLogger } from "./logger";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
@@ -91,25 +91,36 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       { op: "http.server", attributes: { "http.request.header.upgrade": ["websocket"] } },
     ],
     beforeSend: (event) => scrubEvent(event),
-    beforeSendSpan: (span) => {
-      const scrubbed = scrubSpan(span.name, span.attributes);
-      span.name = scrubbed.name;
-      span.attributes = scrubbed.attributes;
-      return span;
-    },
+    // Spotlight's static lifecycle hands the callback static spans, and only when it says so.
+    beforeSendSpan: spotlight
+      ? withStaticSpan((span) => {
+          const scrubbed = scrubSpan(span.description ?? "", span.data ?? {});
+          span.description = scrubbed.name;
+          span.data = scrubbed.attributes;
+          return span;
+        })
+      : (span) => {
+          const scrubbed = scrubSpan(span.name, span.attributes);
+          span.name = scrubbed.name;
+          span.attributes = scrubbed.attributes;
+          return span;
+        },
     beforeSendLog: (log) => {
       log.message = scrubString(String(log.message));
       if (log.attributes) log.attributes = scrubSpan("", log.attributes).attributes;
       return log;
     },
-    // Consulted only with traceLifecycle "static" (Spotlight in development, or a fork that switches),
-    // where beforeSendSpan is not: the transaction's spans get the same treatment here.
+    // Consulted only with traceLifecycle "static" (Spotlight in development, or a fork that switches).
+    // The SDK merges beforeSendSpan's root span back into the event, which cannot remove a key: the
+    // root span's data and every child get the same treatment again here, where removing sticks.
     beforeSendTransaction: (event) => {
       for (const child of event.spans ?? []) {
         const scrubbed = scrubSpan(child.description ?? "", child.data ?? {});
         child.description = scrubbed.name;
         child.data = scrubbed.attributes;
       }
+      const root = event.contexts?.trace;
+      if (root?.data) root.data = scrubSpan("", root.data).attributes;
       return scrubEvent(event);
     },
     beforeBreadcrumb: (breadcrumb) => {
