@@ -2,6 +2,7 @@ import { type CloudflareOptions, spotlightIntegration } from "@sentry/cloudflare
 import { createLogger } from "./logger";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
+import { makeBatchingTransport } from "./transport";
 
 /** The env fields Sentry's configuration reads. */
 export interface SentryEnv {
@@ -33,6 +34,9 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
   return {
     dsn,
     enabled: dsn !== undefined,
+    // One gzipped envelope per trace and per kind of telemetry for everything an invocation produced,
+    // sent after the reply in waitUntil (transport.ts), instead of one envelope per record.
+    transport: makeBatchingTransport,
     // The sidecar files a POST under its Content-Type and its UI shows only
     // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
     ...(spotlight && !configuredDsn

@@ -1,4 +1,4 @@
-import type { SinkEnvelope, SinkItem } from "../doubles/sentry-sink";
+import type { SinkEnvelope, SinkItem, SinkMode } from "../doubles/sentry-sink";
 import { FORBIDDEN_PATTERNS, registeredSecrets } from "./secrets";
 
 const SINK = "http://sentry.test/__sink";
@@ -99,4 +99,10 @@ export async function privacyLeaks(): Promise<string[]> {
     }
   });
   return leaks;
+}
+
+/** Switches how the sink answers envelopes (see `SinkMode`); `{ mode: "ok" }` restores it. */
+export async function setSinkMode(mode: SinkMode): Promise<void> {
+  const response = await fetch(`${SINK}/mode`, { method: "POST", body: JSON.stringify(mode) });
+  if (!response.ok) throw new Error(`sink refused the mode: ${response.status}`);
 }

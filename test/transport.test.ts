@@ -1,0 +1,75 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SinkEnvelope } from "./doubles/sentry-sink";
+import { setFault } from "./helpers/github";
+import { callTraced, connect, newTraceparent, type Transport, textOf } from "./helpers/mcp";
+import { signIn } from "./helpers/oauth";
+import { envelopes, itemsOf, mark, spansOf, waitFor, waitForEvent } from "./helpers/sink";
+
+type Record = { trace_id?: string; name?: string; body?: string };
+
+/** Log or metric records (payload `{ items: [...] }`) of one type. */
+function recordsOf(list: SinkEnvelope[], type: string): Record[] {
+  return itemsOf(list, type).flatMap((item) => (item.payload as { items?: Record[] }).items ?? []);
+}
+
+/** Whether anything in the envelope belongs to this trace. */
+function holdsTrace(envelope: SinkEnvelope, traceId: string): boolean {
+  return envelope.raw.includes(traceId);
+}
+
+describe.each<Transport>(["streamable-http", "sse"])("the wire to Sentry over %s", (transport) => {
+  let client: Client;
+
+  beforeAll(async () => {
+    const session = await signIn("octocat", `Wire ${transport}`);
+    client = await connect(transport, session.token, { name: "Cursor", version: "1.7.2" });
+    await client.callTool({ name: "whoami", arguments: {} }); // warm: the session is set up
+  });
+  afterAll(async () => {
+    await setFault(null);
+    await client.close();
+  });
+
+  it("sends gzip, and every item still arrives: spans, metrics, logs and the quoted event", async () => {
+    const after = await mark();
+    // A sampled call that fails: its spans, its log line and the event the reply quotes.
+    await setFault({ kind: "status", status: 502, path: "/user", times: 1 });
+    const failed = await callTraced(client, "whoami");
+    const eventId = /Event ID: ([0-9a-f]{32})/.exec(failed.text)?.[1] ?? "";
+    expect(eventId).not.toBe("");
+    // A call the caller sampled out: its metrics and log line are all that is left of it.
+    const unsampled = newTraceparent();
+    const quiet = await client.callTool({
+      name: "whoami",
+      arguments: {},
+      _meta: { traceparent: unsampled.traceparent.replace(/-01$/, "-00") },
+    });
+    expect(textOf(quiet)).toContain("Signed in to GitHub as octocat");
+
+    const event = await waitForEvent(eventId);
+    expect((event.contexts as { trace: { trace_id: string } }).trace.trace_id).toBe(failed.traceId);
+    const list = await waitFor((all) => {
+      const mine = all.slice(after);
+      const names = new Set(
+        spansOf(mine)
+          .filter((s) => s.trace_id === failed.traceId)
+          .map((s) => s.name),
+      );
+      const logs = recordsOf(mine, "log").map((l) => l.trace_id);
+      const metrics = recordsOf(mine, "trace_metric").filter((m) => m.trace_id === unsampled.traceId);
+      return names.has("tools/call whoami") &&
+        names.has("GET api.github.test") &&
+        logs.includes(failed.traceId) &&
+        logs.includes(unsampled.traceId) &&
+        metrics.some((m) => m.name === "mcp.tool.calls")
+        ? mine
+        : undefined;
+    });
+    for (const envelope of list) {
+      expect(envelope.encoding).toBe("gzip");
+      expect(envelope.decodedBytes).toBeGreaterThan(envelope.bytes);
+    }
+    expect(spansOf(list).filter((s) => s.trace_id === unsampled.traceId)).toEqual([]);
+  });
+});
