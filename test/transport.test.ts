@@ -4,7 +4,7 @@ import type { SinkEnvelope } from "./doubles/sentry-sink";
 import { setFault } from "./helpers/github";
 import { callTraced, connect, newTraceparent, type Transport, textOf } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
-import { envelopes, itemsOf, mark, spansOf, waitFor, waitForEvent } from "./helpers/sink";
+import { envelopes, itemsOf, mark, spansOf, waitFor, waitForEvent, waitForSpan } from "./helpers/sink";
 
 type Record = { trace_id?: string; name?: string; body?: string };
 
@@ -29,6 +29,29 @@ describe.each<Transport>(["streamable-http", "sse"])("the wire to Sentry over %s
   afterAll(async () => {
     await setFault(null);
     await client.close();
+  });
+
+  it("sends each warm tool call as one envelope", async () => {
+    // Fences on both sides: what arrives between the two spans is what the calls in between sent.
+    const warm = await callTraced(client, "whoami");
+    await waitForSpan("tools/call whoami", (s) => s.trace_id === warm.traceId);
+    const after = await mark();
+    const calls = [];
+    for (let i = 0; i < 4; i++) calls.push(await callTraced(client, "whoami"));
+    const fence = await callTraced(client, "whoami");
+    await waitForSpan("tools/call whoami", (s) => s.trace_id === fence.traceId, after);
+    const list = (await envelopes()).slice(after).filter((e) => !holdsTrace(e, fence.traceId));
+    for (const call of calls) {
+      const holding = list.filter((e) => holdsTrace(e, call.traceId));
+      expect(holding).toHaveLength(1);
+      expect(holding[0]?.encoding).toBe("gzip");
+      expect(
+        spansOf(holding)
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(["GET api.github.test", "tools/call whoami"]);
+    }
+    expect(list).toHaveLength(calls.length);
   });
 
   it("sends gzip, and every item still arrives: spans, metrics, logs and the quoted event", async () => {

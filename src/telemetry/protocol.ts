@@ -268,7 +268,10 @@ async function handleRequest(
       };
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
       if (method !== "initialize" || outcome !== "success") {
-        createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
+        // A sampled success's span says all this line does; Sentry Logs get it when no span does.
+        const toSentry = outcome !== "success" || !span.isRecording();
+        const logger = createLogger({ "mcp.session.id": host.sessionId() ?? "none" }, { toSentry });
+        logger.info(`${name} ${outcome}`, {
           "mcp.method.name": method,
           "mcp.target": target ?? "none",
           "mcp.outcome": outcome,

@@ -19,6 +19,9 @@ export interface SentryEnv {
 /** A DSN that names no real project; with a tunnel it only gives the SDK somewhere to address envelopes. */
 const SPOTLIGHT_ONLY_DSN = "http://spotlight@localhost/0";
 
+/** The paths MCP messages are POSTed to: Streamable HTTP and the legacy SSE transport's message endpoint. */
+const MCP_MESSAGE_PATH = /^\/(mcp|sse\/message)$/;
+
 /**
  * The one Sentry configuration, shared by the Worker (`withSentry`) and the Durable Object
  * (`instrumentDurableObjectWithSentry`). With no DSN the SDK is off and the server works unchanged.
@@ -81,6 +84,9 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
       { op: "db", name: /^durable_object_storage_/ },
       { op: "websocket", name: "webSocketClose" },
       { op: "http.server", attributes: { "http.request.header.upgrade": ["websocket"] } },
+      // The Worker's span of each MCP message POST: a trace of its own beside the Durable Object's MCP
+      // span, which carries everything about the message, and a second envelope per tool call.
+      { op: "http.server", attributes: { "http.request.method": "POST", "url.path": MCP_MESSAGE_PATH } },
     ],
     beforeSend: (event) => scrubEvent(event),
     beforeSendSpan: (span) => {
