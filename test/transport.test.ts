@@ -4,7 +4,17 @@ import type { SinkEnvelope } from "./doubles/sentry-sink";
 import { setFault } from "./helpers/github";
 import { callTraced, connect, newTraceparent, type Transport, textOf } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
-import { envelopes, itemsOf, mark, spansOf, waitFor, waitForEvent, waitForSpan } from "./helpers/sink";
+import {
+  answered,
+  envelopes,
+  itemsOf,
+  mark,
+  setSinkMode,
+  spansOf,
+  waitFor,
+  waitForEvent,
+  waitForSpan,
+} from "./helpers/sink";
 
 type Record = { trace_id?: string; name?: string; body?: string };
 
@@ -94,5 +104,41 @@ describe.each<Transport>(["streamable-http", "sse"])("the wire to Sentry over %s
       expect(envelope.decodedBytes).toBeGreaterThan(envelope.bytes);
     }
     expect(spansOf(list).filter((s) => s.trace_id === unsampled.traceId)).toEqual([]);
+  });
+
+  describe.each([
+    ["refuses every connection", { mode: "refuse" }],
+    ["answers only after 5 s", { mode: "slow", delayMs: 5000 }],
+  ] as const)("when Sentry %s", (_, mode) => {
+    afterAll(() => setSinkMode({ mode: "ok" }));
+
+    it("still answers every call correctly, failures with their Event ID", async () => {
+      const before = await mark();
+      await setSinkMode(mode);
+      const first = await callTraced(client, "whoami");
+      const second = await callTraced(client, "get_issue", {
+        owner: "octocat",
+        repo: "hello-world",
+        number: 1,
+      });
+      await setFault({ kind: "status", status: 502, path: "/user", times: 1 });
+      const failed = await callTraced(client, "whoami");
+      const third = await callTraced(client, "whoami");
+      expect(first.result.isError).toBeFalsy();
+      expect(first.text).toContain("Signed in to GitHub as octocat");
+      expect(second.result.isError).toBeFalsy();
+      expect(second.text).toContain("hello-world");
+      expect(failed.result.isError).toBe(true);
+      expect(failed.text).toMatch(/Event ID: [0-9a-f]{32}/);
+      expect(third.text).toContain("Signed in to GitHub as octocat");
+      if (mode.mode === "refuse") {
+        expect((await envelopes()).slice(before)).toEqual([]);
+      } else {
+        // The calls' telemetry reaches the slow sink, and every reply above came before its answer.
+        const arrived = await envelopes(before + 1, 4000);
+        expect(arrived.length).toBeGreaterThan(before);
+        expect(await answered()).toBe(0);
+      }
+    });
   });
 });

@@ -70,6 +70,8 @@ export function parseEnvelope(raw: string, bytes: number, encoding = "identity")
 export function createSentrySink(origin: string): SentrySink {
   const received: SinkEnvelope[] = [];
   let mode: SinkMode = { mode: "ok" };
+  // Envelope requests answered since the mode was last set: a slow sink's stay at 0 for its delay.
+  let answered = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const wake of waiters) wake();
@@ -105,6 +107,7 @@ export function createSentrySink(origin: string): SentrySink {
         notify();
         const delay = mode.mode === "slow" ? mode.delayMs : 0;
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        answered++;
         return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
       }
       if (url.pathname === "/__sink/mode" && request.method === "POST") {
@@ -112,6 +115,7 @@ export function createSentrySink(origin: string): SentrySink {
         if (next.mode === "slow") mode = { mode: "slow", delayMs: Number(next.delayMs) || 5000 };
         else if (next.mode === "ok" || next.mode === "refuse") mode = { mode: next.mode };
         else return new Response("mode must be ok, refuse or slow", { status: 400 });
+        answered = 0;
         return new Response(null, { status: 204 });
       }
       if (url.pathname === "/__sink/envelopes" && request.method === "GET") {
@@ -135,6 +139,9 @@ export function createSentrySink(origin: string): SentrySink {
           });
         }
         return Response.json(received);
+      }
+      if (url.pathname === "/__sink/answered" && request.method === "GET") {
+        return Response.json({ answered });
       }
       if (url.pathname === "/__sink/clear" && request.method === "POST") {
         received.length = 0;

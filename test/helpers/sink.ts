@@ -106,3 +106,8 @@ export async function setSinkMode(mode: SinkMode): Promise<void> {
   const response = await fetch(`${SINK}/mode`, { method: "POST", body: JSON.stringify(mode) });
   if (!response.ok) throw new Error(`sink refused the mode: ${response.status}`);
 }
+
+/** How many envelope requests the sink has answered since its mode was last set. */
+export async function answered(): Promise<number> {
+  return ((await (await fetch(`${SINK}/answered`)).json()) as { answered: number }).answered;
+}
