@@ -289,7 +289,7 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(JSON.stringify(r2)).not.toContain("spoon-knife");
   });
 
-  it("emits metrics and a Sentry log line for a call no sampled span describes, by tool, outcome, client family and transport", async () => {
+  it("emits metrics for a call no sampled span describes, by tool, outcome, client family and transport, and logs failures with their trace", async () => {
     const args = { owner: "octocat", repo: "hello-world", number: 3 };
     const sampled = await callTraced(client, "get_issue", args);
     const span = await waitForSpan("tools/call get_issue", (s) => s.trace_id === sampled.traceId);
@@ -311,19 +311,21 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
       ),
     );
     expect(duration.attributes?.["mcp.method.name"]?.value).toBe("tools/call");
+    const failed = await callTraced(client, "get_issue", { ...args, number: 0 });
     const log = await waitFor((list) =>
       itemsOfType(list, "log").find(
-        (l) => l.trace_id === quiet.traceId && l.body === "tools/call get_issue success",
+        (l) => l.trace_id === failed.traceId && l.body === "tools/call get_issue validation_error",
       ),
     );
-    expect(log.attributes?.["mcp.outcome"]?.value).toBe("success");
+    expect(log.attributes?.["mcp.outcome"]?.value).toBe("validation_error");
     expect(log.attributes?.["mcp.target"]?.value).toBe("get_issue");
     expect(log.attributes?.["mcp.session.id"]?.value).toBe(attr(span, "mcp.session.id"));
-    // The sampled call's span said it all: no metric or Sentry log line repeats it (both were flushed
-    // before the unsampled call's, which have arrived).
+    // Successes are said once: no metric repeats the sampled span, and neither success has a Sentry
+    // log line (both calls flushed before the failure's line, which has arrived).
     const list = await envelopes();
     expect(itemsOfType(list, "trace_metric").filter((m) => m.trace_id === sampled.traceId)).toEqual([]);
-    expect(itemsOfType(list, "log").filter((l) => l.trace_id === sampled.traceId)).toEqual([]);
+    const logged = new Set(itemsOfType(list, "log").map((l) => l.trace_id));
+    expect([logged.has(sampled.traceId), logged.has(quiet.traceId)]).toEqual([false, false]);
   });
 
   it("estimates the tokens a call took from and added to the model's context, per call and per tool", async () => {

@@ -42,7 +42,8 @@ describe("merging envelopes by Sentry's envelope item rules", () => {
     expect(out).toHaveLength(2);
     expect(payloadItems(out[0]).map((s) => s.name)).toEqual(["fetch", "tools/call"]);
     expect(out[0]?.[1][0]?.[0]).toMatchObject({ type: "span", item_count: 2 });
-    expect((out[0]?.[0] as { trace?: { trace_id: string } }).trace?.trace_id).toBe(a);
+    const header = out[0]?.[0] as { trace?: { trace_id: string } } | undefined;
+    expect(header?.trace?.trace_id).toBe(a);
     expect(payloadItems(out[1]).map((s) => s.name)).toEqual(["other"]);
   });
 

@@ -268,8 +268,8 @@ async function handleRequest(
       };
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
       if (method !== "initialize" || outcome !== "success") {
-        // A sampled success's span says all this line does; Sentry Logs get it when no span does.
-        const toSentry = outcome !== "success" || !span.isRecording();
+        // A success is described by its span (sampled) or its metrics (not): Sentry Logs get failures.
+        const toSentry = outcome !== "success";
         const logger = createLogger({ "mcp.session.id": host.sessionId() ?? "none" }, { toSentry });
         logger.info(`${name} ${outcome}`, {
           "mcp.method.name": method,
