@@ -128,6 +128,8 @@ describe("the batching transport", () => {
       "tools/call whoami",
     ]);
     expect(payloadItems(sent[1]?.envelope)).toHaveLength(5);
+    // Stamped when sent: the queued envelopes said "t".
+    expect(Number.isNaN(Date.parse(String(sent[0]?.envelope[0].sent_at)))).toBe(false);
     expect(await transport.flush(2000)).toBe(true);
     expect(sent).toHaveLength(2);
   });

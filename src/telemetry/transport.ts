@@ -116,7 +116,14 @@ async function request(
   envelope: Envelope,
   signal: AbortSignal,
 ): Promise<TransportMakeRequestResponse> {
-  const body = await gzip(serializeEnvelope(envelope));
+  // sent_at is for Sentry's clock-drift correction: it must say when this request left, not when the
+  // first record it now holds was queued.
+  const [header, items] = envelope;
+  const stamped =
+    "sent_at" in header
+      ? createEnvelope<Envelope>({ ...header, sent_at: new Date().toISOString() }, items)
+      : envelope;
+  const body = await gzip(serializeEnvelope(stamped));
   const headers = new Headers(options.headers);
   headers.set("Content-Encoding", "gzip");
   const callerSignal = options.fetchOptions?.signal ?? undefined;
