@@ -161,6 +161,21 @@ describe("the batching transport", () => {
     expect(tooLarge.dropped).toEqual([["send_error", "metric"]]);
   });
 
+  it("drops, and counts, what arrives past the buffer's size until the next flush", async () => {
+    const dropped: Array<[string, string]> = [];
+    const transport = makeBatchingTransport({
+      url: "http://sentry.test/api/1/envelope/",
+      bufferSize: 2,
+      recordDroppedEvent: (reason, category) => dropped.push([reason, category]),
+      fetch: async () => new Response("{}"),
+    });
+    for (let i = 0; i < 3; i++) await transport.send(container("log", "a".repeat(32)));
+    expect(dropped).toEqual([["queue_overflow", "log_item"]]);
+    await transport.flush(2000);
+    await transport.send(container("log", "a".repeat(32)));
+    expect(dropped).toHaveLength(1);
+  });
+
   it("aborts a request still pending when the flush's time is up, and says so", async () => {
     let aborted = false;
     const transport = makeBatchingTransport({

@@ -98,7 +98,7 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
       });
       if (kept.length === 0) return Promise.resolve({});
       const accepted = createEnvelope<Envelope>(envelope[0], kept as Envelope[1]);
-      if (queue.length >= BUFFER_SIZE) lose(accepted, "queue_overflow");
+      if (queue.length >= (options.bufferSize ?? BUFFER_SIZE)) lose(accepted, "queue_overflow");
       else queue.push(accepted);
       return Promise.resolve({});
     },
