@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { rateLimitedText, rateLimitKey } from "../src/mcp/rate-limit";
-import { callTraced, connect, type Transport } from "./helpers/mcp";
+import { callTraced, connect, newTraceparent, type Transport } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
 import { attr, itemsOf, waitFor, waitForSpan } from "./helpers/sink";
 
@@ -57,10 +57,19 @@ describe.each<Transport>(["streamable-http", "sse"])("the per-user rate limit ov
     }>;
     expect(requests.filter((r) => r.headers["sentry-trace"]?.includes(first.traceId))).toHaveLength(1);
     expect(requests.filter((r) => r.headers["sentry-trace"]?.includes(call.traceId))).toEqual([]);
+    // Metrics carry what no sampled span says (docs/telemetry.md): a refused call in a trace the caller
+    // sampled out is counted there, with the same outcome.
+    const unsampled = newTraceparent();
+    const refused = await client.callTool({
+      name: "whoami",
+      arguments: {},
+      _meta: { traceparent: unsampled.traceparent.replace(/-01$/, "-00") },
+    });
+    expect(refused.isError).toBe(true);
     const metric = await waitFor((list) =>
       itemsOf(list, "trace_metric")
         .flatMap((item) => (item.payload as { items?: MetricItem[] }).items ?? [])
-        .find((m) => m.name === "mcp.tool.calls" && m.trace_id === call.traceId),
+        .find((m) => m.name === "mcp.tool.calls" && m.trace_id === unsampled.traceId),
     );
     expect(metric.attributes?.["mcp.outcome"]?.value).toBe("rate_limited");
 

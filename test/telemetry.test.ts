@@ -29,6 +29,14 @@ function itemsOfType(list: Awaited<ReturnType<typeof envelopes>>, type: string):
   return itemsOf(list, type).flatMap((item) => (item.payload as { items?: Item[] }).items ?? []);
 }
 
+/** Calls a tool in a trace the caller sampled out (`-00`), as an agent sampling at a low rate would. */
+async function callUnsampled(client: Client, name: string, args: Record<string, unknown> = {}) {
+  const trace = newTraceparent();
+  const traceparent = trace.traceparent.replace(/-01$/, "-00");
+  const result = await client.callTool({ name, arguments: args, _meta: { traceparent } });
+  return { result, ...trace };
+}
+
 function sessionSpans(list: Awaited<ReturnType<typeof envelopes>>, clientId: string): SentSpan[] {
   return spansOf(list).filter(
     (span) => attr(span, "client.id") === clientId && attr(span, "mcp.method.name"),
@@ -281,12 +289,16 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(JSON.stringify(r2)).not.toContain("spoon-knife");
   });
 
-  it("emits metrics by tool, outcome, client family and transport, and logs that carry the trace", async () => {
-    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "hello-world", number: 3 });
-    const span = await waitForSpan("tools/call get_issue", (s) => s.trace_id === call.traceId);
+  it("emits metrics for a call no sampled span describes, by tool, outcome, client family and transport, and logs failures with their trace", async () => {
+    const args = { owner: "octocat", repo: "hello-world", number: 3 };
+    const sampled = await callTraced(client, "get_issue", args);
+    const span = await waitForSpan("tools/call get_issue", (s) => s.trace_id === sampled.traceId);
+    expect(attr(span, "mcp.outcome")).toBe("success");
+    expect(attr(span, "mcp.result.bytes")).toBeGreaterThan(50);
+    const quiet = await callUnsampled(client, "get_issue", args);
     const metric = await waitFor((list) =>
       itemsOfType(list, "trace_metric").find(
-        (m) => m.name === "mcp.tool.calls" && m.trace_id === call.traceId,
+        (m) => m.name === "mcp.tool.calls" && m.trace_id === quiet.traceId,
       ),
     );
     expect(metric.attributes?.["mcp.target"]?.value).toBe("get_issue");
@@ -295,23 +307,30 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(metric.attributes?.["mcp.transport"]?.value).toBe(transport);
     const duration = await waitFor((list) =>
       itemsOfType(list, "trace_metric").find(
-        (m) => m.name === "mcp.server.operation.duration" && m.trace_id === call.traceId,
+        (m) => m.name === "mcp.server.operation.duration" && m.trace_id === quiet.traceId,
       ),
     );
     expect(duration.attributes?.["mcp.method.name"]?.value).toBe("tools/call");
+    const failed = await callTraced(client, "get_issue", { ...args, number: 0 });
     const log = await waitFor((list) =>
       itemsOfType(list, "log").find(
-        (l) => l.trace_id === call.traceId && l.body === "tools/call get_issue success",
+        (l) => l.trace_id === failed.traceId && l.body === "tools/call get_issue validation_error",
       ),
     );
-    expect(log.attributes?.["mcp.outcome"]?.value).toBe("success");
+    expect(log.attributes?.["mcp.outcome"]?.value).toBe("validation_error");
     expect(log.attributes?.["mcp.target"]?.value).toBe("get_issue");
     expect(log.attributes?.["mcp.session.id"]?.value).toBe(attr(span, "mcp.session.id"));
-    expect(attr(span, "mcp.result.bytes")).toBeGreaterThan(50);
+    // Successes are said once: no metric repeats the sampled span, and neither success has a Sentry
+    // log line (both calls flushed before the failure's line, which has arrived).
+    const list = await envelopes();
+    expect(itemsOfType(list, "trace_metric").filter((m) => m.trace_id === sampled.traceId)).toEqual([]);
+    const logged = new Set(itemsOfType(list, "log").map((l) => l.trace_id));
+    expect([logged.has(sampled.traceId), logged.has(quiet.traceId)]).toEqual([false, false]);
   });
 
   it("estimates the tokens a call took from and added to the model's context, per call and per tool", async () => {
-    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "hello-world", number: 1 });
+    const args = { owner: "octocat", repo: "hello-world", number: 1 };
+    const call = await callTraced(client, "get_issue", args);
     const span = await waitForSpan("tools/call get_issue", (s) => s.trace_id === call.traceId);
     const resultTokens = Number(attr(span, "mcp.tool.result.tokens_estimate"));
     // The reply is a few hundred characters of English: roughly 3 to 6 characters per token.
@@ -319,11 +338,12 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(resultTokens).toBeLessThan(call.text.length / 3);
     expect(Number(attr(span, "mcp.tool.arguments.tokens_estimate"))).toBeGreaterThan(5);
     expect(attr(span, "mcp.tokens.estimator")).toBe("o200k-pretoken-heuristic@1");
+    const quiet = await callUnsampled(client, "get_issue", args);
     const metric = await waitFor((list) =>
       itemsOfType(list, "trace_metric").find(
         (m) =>
           m.name === "mcp.tool.context_tokens" &&
-          m.trace_id === call.traceId &&
+          m.trace_id === quiet.traceId &&
           m.attributes?.["mcp.tokens.direction"]?.value === "result",
       ),
     );

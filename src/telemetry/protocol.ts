@@ -304,7 +304,10 @@ async function handleRequest(
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
       if (state.truncation) recordTruncation(labels);
       if (method !== "initialize" || outcome !== "success") {
-        createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
+        // A success is described by its span (sampled) or its metrics (not): Sentry Logs get failures.
+        const toSentry = outcome !== "success";
+        const logger = createLogger({ "mcp.session.id": host.sessionId() ?? "none" }, { toSentry });
+        logger.info(`${name} ${outcome}`, {
           "mcp.method.name": method,
           "mcp.target": target ?? "none",
           "mcp.outcome": outcome,

@@ -2,6 +2,7 @@ import { type CloudflareOptions, spotlightIntegration, withStaticSpan } from "@s
 import { createLogger } from "./logger";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
+import { makeBatchingTransport } from "./transport";
 
 /** The env fields Sentry's configuration reads. */
 export interface SentryEnv {
@@ -17,6 +18,9 @@ export interface SentryEnv {
 
 /** A DSN that names no real project; with a tunnel it only gives the SDK somewhere to address envelopes. */
 const SPOTLIGHT_ONLY_DSN = "http://spotlight@localhost/0";
+
+/** The paths MCP messages are POSTed to: Streamable HTTP and the legacy SSE transport's message endpoint. */
+const MCP_MESSAGE_PATH = /^\/(mcp|sse\/message)$/;
 
 /** What the host knows that telemetry must not: how to name the outgoing requests it makes. */
 export interface SentryHooks {
@@ -44,6 +48,9 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
   return {
     dsn,
     enabled: dsn !== undefined,
+    // One gzipped envelope per trace and per kind of telemetry for everything an invocation produced,
+    // sent after the reply in waitUntil (transport.ts), instead of one envelope per record.
+    transport: makeBatchingTransport,
     // The sidecar files a POST under its Content-Type and its UI shows only
     // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
     ...(spotlight && !configuredDsn
@@ -89,6 +96,9 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       { op: "db", name: /^durable_object_storage_/ },
       { op: "websocket", name: "webSocketClose" },
       { op: "http.server", attributes: { "http.request.header.upgrade": ["websocket"] } },
+      // The Worker's span of each MCP message POST: a trace of its own beside the Durable Object's MCP
+      // span, which carries everything about the message, and a second envelope per tool call.
+      { op: "http.server", attributes: { "http.request.method": "POST", "url.path": MCP_MESSAGE_PATH } },
     ],
     beforeSend: (event) => scrubEvent(event),
     // Spotlight's static lifecycle hands the callback static spans, and only when it says so.

@@ -4,6 +4,8 @@
  * while the sink runs in Node behind miniflare's outbound service.
  */
 
+import { parseEnvelope as parseSentryEnvelope } from "@sentry/core";
+
 /** One item of an envelope: its header and parsed payload. */
 export interface SinkItem {
   type: string;
@@ -11,13 +13,25 @@ export interface SinkItem {
   payload: unknown;
 }
 
-/** One envelope as received, with its size on the wire. */
+/** One envelope as received: what it cost on the wire, what it holds once decoded. */
 export interface SinkEnvelope {
   header: Record<string, unknown>;
   items: SinkItem[];
+  /** Bytes on the wire (the request body as sent, compressed or not). */
   bytes: number;
+  /** Bytes of the envelope once decoded. */
+  decodedBytes: number;
+  /** The request's Content-Encoding, or "identity". */
+  encoding: string;
   raw: string;
 }
+
+/**
+ * How the sink answers envelopes: `ok` accepts them; `refuse` fails the connection (the fetch rejects,
+ * as when Sentry is unreachable); `slow` keeps them but answers only after `delayMs`, as an overloaded
+ * ingest would. The sink keeps what it received in every mode, so a test can also see what was sent.
+ */
+export type SinkMode = { mode: "ok" } | { mode: "refuse" } | { mode: "slow"; delayMs: number };
 
 /** The sink's interface. */
 export interface SentrySink {
@@ -27,43 +41,37 @@ export interface SentrySink {
   clear(): void;
 }
 
-/** Parses the Sentry envelope format: header line, then item header and payload pairs. */
-export function parseEnvelope(raw: string, bytes: number): SinkEnvelope {
-  let rest = raw;
-  const nextLine = (): string => {
-    const at = rest.indexOf("\n");
-    const line = at === -1 ? rest : rest.slice(0, at);
-    rest = at === -1 ? "" : rest.slice(at + 1);
-    return line;
-  };
-  const header = JSON.parse(nextLine()) as Record<string, unknown>;
-  const items: SinkItem[] = [];
-  while (rest.trim().length > 0) {
-    const itemHeader = JSON.parse(nextLine()) as Record<string, unknown>;
-    let body: string;
-    if (typeof itemHeader.length === "number") {
-      // length counts bytes, not UTF-16 units.
-      const encoded = new TextEncoder().encode(rest);
-      body = new TextDecoder().decode(encoded.slice(0, itemHeader.length));
-      rest = new TextDecoder().decode(encoded.slice(itemHeader.length));
-      if (rest.startsWith("\n")) rest = rest.slice(1);
-    } else {
-      body = nextLine();
+/**
+ * Parses the Sentry envelope format with @sentry/core's own parser (the one the SDK's tests use), so the
+ * sink reads exactly what the SDK means to write. Payloads that are not JSON stay as text.
+ */
+export function parseEnvelope(raw: string, bytes: number, encoding = "identity"): SinkEnvelope {
+  const decoded = new TextEncoder().encode(raw.replace(/\n+$/, ""));
+  const [header, parsed] = parseSentryEnvelope(decoded) as unknown as [
+    Record<string, unknown>,
+    Array<[Record<string, unknown>, unknown]>,
+  ];
+  const items = parsed.map(([itemHeader, body]): SinkItem => {
+    let payload = body;
+    if (body instanceof Uint8Array) {
+      const text = new TextDecoder().decode(body);
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = text; // attachments and the like stay as text
+      }
     }
-    let payload: unknown = body;
-    try {
-      payload = JSON.parse(body);
-    } catch {
-      // attachments and the like stay as text
-    }
-    items.push({ type: String(itemHeader.type), header: itemHeader, payload });
-  }
-  return { header, items, bytes, raw };
+    return { type: String(itemHeader.type), header: itemHeader, payload };
+  });
+  return { header, items, bytes, decodedBytes: decoded.byteLength, encoding, raw };
 }
 
 /** Creates a sink answering at `origin` (e.g. `http://sentry.test`, as in the DSN `http://key@sentry.test/1`). */
 export function createSentrySink(origin: string): SentrySink {
   const received: SinkEnvelope[] = [];
+  let mode: SinkMode = { mode: "ok" };
+  // Envelope requests answered since the mode was last set: a slow sink's stay at 0 for its delay.
+  let answered = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const wake of waiters) wake();
@@ -74,24 +82,41 @@ export function createSentrySink(origin: string): SentrySink {
     envelopes: () => received,
     clear: () => {
       received.length = 0;
+      mode = { mode: "ok" };
     },
     async fetch(request) {
       const url = new URL(request.url);
       if (request.method === "POST" && /^\/api\/\d+\/envelope\/?$/.test(url.pathname)) {
+        // Thrown from the outbound service, this reaches the Worker as a failed fetch.
+        if (mode.mode === "refuse") throw new TypeError("sentry sink: connection refused");
         let bytes = new Uint8Array(await request.arrayBuffer());
         const wireBytes = bytes.byteLength;
-        if (request.headers.get("content-encoding") === "gzip") {
+        const encoding = request.headers.get("content-encoding") ?? "identity";
+        if (encoding === "gzip") {
           const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
           bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+        } else if (encoding !== "identity") {
+          return new Response(`unsupported content-encoding: ${encoding}`, { status: 415 });
         }
         const raw = new TextDecoder().decode(bytes);
         try {
-          received.push(parseEnvelope(raw, wireBytes));
+          received.push(parseEnvelope(raw, wireBytes, encoding));
         } catch (error) {
           return new Response(`unparseable envelope: ${String(error)}`, { status: 400 });
         }
         notify();
+        const delay = mode.mode === "slow" ? mode.delayMs : 0;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        answered++;
         return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
+      }
+      if (url.pathname === "/__sink/mode" && request.method === "POST") {
+        const next = (await request.json()) as { mode?: unknown; delayMs?: unknown };
+        if (next.mode === "slow") mode = { mode: "slow", delayMs: Number(next.delayMs) || 5000 };
+        else if (next.mode === "ok" || next.mode === "refuse") mode = { mode: next.mode };
+        else return new Response("mode must be ok, refuse or slow", { status: 400 });
+        answered = 0;
+        return new Response(null, { status: 204 });
       }
       if (url.pathname === "/__sink/envelopes" && request.method === "GET") {
         // Long-poll: answer once more than `since` envelopes exist, or at `timeout` ms with what there is.
@@ -114,6 +139,9 @@ export function createSentrySink(origin: string): SentrySink {
           });
         }
         return Response.json(received);
+      }
+      if (url.pathname === "/__sink/answered" && request.method === "GET") {
+        return Response.json({ answered });
       }
       if (url.pathname === "/__sink/clear" && request.method === "POST") {
         received.length = 0;

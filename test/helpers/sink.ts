@@ -1,4 +1,4 @@
-import type { SinkEnvelope, SinkItem } from "../doubles/sentry-sink";
+import type { SinkEnvelope, SinkItem, SinkMode } from "../doubles/sentry-sink";
 import {
   decodedViews,
   FORBIDDEN_PATTERNS,
@@ -116,4 +116,15 @@ export async function privacyLeaks(): Promise<string[]> {
     }
   });
   return [...new Set(leaks)];
+}
+
+/** Switches how the sink answers envelopes (see `SinkMode`); `{ mode: "ok" }` restores it. */
+export async function setSinkMode(mode: SinkMode): Promise<void> {
+  const response = await fetch(`${SINK}/mode`, { method: "POST", body: JSON.stringify(mode) });
+  if (!response.ok) throw new Error(`sink refused the mode: ${response.status}`);
+}
+
+/** How many envelope requests the sink has answered since its mode was last set. */
+export async function answered(): Promise<number> {
+  return ((await (await fetch(`${SINK}/answered`)).json()) as { answered: number }).answered;
 }
