@@ -1,10 +1,22 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type ServerNotification,
+  type ServerRequest,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
+import { z } from "zod";
+import type { MediaContent } from "../content";
 import type { ServerContext } from "../context";
 import { UpstreamError, UserInputError } from "../errors";
-import type { PromptDefinition } from "../prompts/define";
-import type { ResourceTemplateDefinition } from "../resources/define";
+import type { PromptDefinition, PromptMessage } from "../prompts/define";
+import type { ResourceBody, ResourceDefinition, ResourceTemplateDefinition } from "../resources/define";
 import type { ToolDefinition } from "../tools/define";
 import { createLogger } from "./logger";
 import {
@@ -19,8 +31,14 @@ import {
 export interface Catalog {
   tools: Readonly<Record<string, ToolDefinition>>;
   resourceTemplates: readonly ResourceTemplateDefinition[];
+  /** Resources at fixed URIs, listed by resources/list. */
+  resources?: readonly ResourceDefinition[];
   prompts: readonly PromptDefinition[];
+  /** The server declares MCP logging, so `ctx.channel.log` reaches the client. */
+  clientLogging?: boolean;
 }
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 type Reply = { text: string; isError: boolean };
 
@@ -40,27 +58,46 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         inputSchema: tool.inputSchema,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      async (args: unknown, extra: object) => {
-        const reply = await runObserved(host, extra, (ctx) =>
-          tool.handler(args as never, ctx).then((out) => out.text),
-        );
-        return { content: [{ type: "text" as const, text: reply.text }], isError: reply.isError };
+      async (args: unknown, extra: Extra) => {
+        let media: readonly MediaContent[] = [];
+        const reply = await runObserved(host, extra, async (ctx) => {
+          const out = await tool.handler(args as never, ctx);
+          media = out.content ?? [];
+          return out.text;
+        });
+        const content = [{ type: "text" as const, text: reply.text }, ...(reply.isError ? [] : media)];
+        return { content, isError: reply.isError };
       },
     );
   }
+  listToolsAsJsonSchema2020(server, catalog.tools);
+
+  const subscribable = new Set<string>();
+  for (const resource of catalog.resources ?? []) {
+    if (resource.subscribable) subscribable.add(resource.uri);
+    server.registerResource(
+      resource.name,
+      resource.uri,
+      { title: resource.title, description: resource.description, mimeType: resource.mimeType },
+      async (uri: URL, extra: Extra) => {
+        const body = await readObserved(host, extra, (ctx) => resource.read(ctx));
+        return { contents: [contentsOf(uri, resource.mimeType, body)] };
+      },
+    );
+  }
+  if (subscribable.size > 0) acceptSubscriptions(server, subscribable);
 
   for (const resource of catalog.resourceTemplates) {
     server.registerResource(
       resource.name,
       new ResourceTemplate(resource.uriTemplate, { list: undefined }),
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
-      async (uri: URL, variables: Record<string, string | string[]>, extra: object) => {
+      async (uri: URL, variables: Record<string, string | string[]>, extra: Extra) => {
         const flat: Record<string, string> = {};
         for (const [key, value] of Object.entries(variables))
           flat[key] = Array.isArray(value) ? value.join("/") : value;
-        const reply = await runObserved(host, extra, (ctx) => resource.read(flat, ctx));
-        if (reply.isError) throw new ReplyError(reply.text);
-        return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text: reply.text }] };
+        const body = await readObserved(host, extra, (ctx) => resource.read(flat, ctx));
+        return { contents: [contentsOf(uri, resource.mimeType, body)] };
       },
     );
   }
@@ -69,9 +106,15 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
     server.registerPrompt(
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
-      async (args: Record<string, unknown>, extra: object) => {
-        const reply = await runObserved(host, extra, async () => prompt.build(args as never));
+      async (args: Record<string, unknown>, extra: Extra) => {
+        let messages: PromptMessage[] = [];
+        const reply = await runObserved(host, extra, async () => {
+          const built = prompt.build(args as never);
+          messages = typeof built === "string" ? [] : built;
+          return typeof built === "string" ? built : textOf(built);
+        });
         if (reply.isError) throw new ReplyError(reply.text);
+        if (messages.length > 0) return { messages };
         return {
           messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }],
         };
@@ -87,6 +130,76 @@ class ReplyError extends Error {
   override readonly name = "ReplyError";
 }
 
+/** Runs a resource read observed; a failure becomes a JSON-RPC error carrying the reply text. */
+async function readObserved(
+  host: TelemetryHost,
+  extra: Extra,
+  read: (ctx: ServerContext) => Promise<ResourceBody>,
+): Promise<ResourceBody> {
+  let body: ResourceBody = "";
+  const reply = await runObserved(host, extra, async (ctx) => {
+    body = await read(ctx);
+    return typeof body === "string" ? body : "";
+  });
+  if (reply.isError) throw new ReplyError(reply.text);
+  return typeof body === "string" ? reply.text : body;
+}
+
+function contentsOf(uri: URL, mimeType: string, body: ResourceBody) {
+  return typeof body === "string"
+    ? { uri: uri.toString(), mimeType, text: body }
+    : { uri: uri.toString(), mimeType, blob: body.blob };
+}
+
+/** The text of a prompt's messages, which is what telemetry measures. */
+function textOf(messages: readonly PromptMessage[]): string {
+  return messages
+    .map((message) => (message.content.type === "text" ? message.content.text : ""))
+    .filter((text) => text !== "")
+    .join("\n");
+}
+
+/**
+ * tools/list with each input schema in JSON Schema 2020-12, the dialect MCP 2025-11-25 makes the
+ * default (the SDK renders draft-07, which renames `$defs` and drops the dialect). Tool calls are
+ * still validated by the SDK against the same zod schemas.
+ */
+function listToolsAsJsonSchema2020(server: McpServer, tools: Catalog["tools"]): void {
+  if (Object.keys(tools).length === 0) return;
+  const listed = Object.values(tools).map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.inputSchema, { target: "draft-2020-12", io: "input" }) as {
+      type: "object";
+    },
+    annotations: { title: tool.title, ...tool.annotations },
+  }));
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+}
+
+/**
+ * resources/subscribe and unsubscribe for the subscribable resources, remembered for the session.
+ * A URI that is not one of them is the caller's mistake (-32602).
+ */
+function acceptSubscriptions(server: McpServer, subscribable: ReadonlySet<string>): void {
+  const subscribed = new Set<string>();
+  const known = (uri: string) => {
+    if (!subscribable.has(uri))
+      throw new McpError(ErrorCode.InvalidParams, "No subscribable resource has this URI.");
+    return uri;
+  };
+  server.server.registerCapabilities({ resources: { subscribe: true } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    subscribed.add(known(request.params.uri));
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    subscribed.delete(known(request.params.uri));
+    return {};
+  });
+}
+
 function knownNames(catalog: Catalog): KnownNames {
   const templates = catalog.resourceTemplates.map((resource) => ({
     template: resource.uriTemplate,
@@ -94,10 +207,12 @@ function knownNames(catalog: Catalog): KnownNames {
       `^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
     ),
   }));
+  const fixed = new Set((catalog.resources ?? []).map((resource) => resource.uri));
   return {
     tools: new Set(Object.keys(catalog.tools)),
     prompts: new Set(catalog.prompts.map((prompt) => prompt.name)),
-    templateFor: (uri) => templates.find((entry) => entry.pattern.test(uri))?.template,
+    templateFor: (uri) =>
+      fixed.has(uri) ? uri : templates.find((entry) => entry.pattern.test(uri))?.template,
     validateArguments(name, args) {
       const tool = catalog.tools[name];
       if (!tool) return { valid: false, path: "", reason: "unknown tool" };
@@ -117,7 +232,7 @@ function knownNames(catalog: Catalog): KnownNames {
 /** Runs a handler inside the current request's span and turns what it throws into a reply. */
 async function runObserved(
   host: TelemetryHost,
-  extra: object,
+  extra: Extra,
   run: (ctx: ServerContext) => Promise<string>,
 ): Promise<Reply> {
   const state: RequestState = requestStateOf(extra) ?? {};
@@ -131,6 +246,7 @@ async function runObserved(
       scope.setTag("organization.slug", normalised);
       span?.setAttribute("organization.slug", normalised);
     },
+    channel: host.channel?.(extra),
   };
   try {
     const text = await run(ctx);
