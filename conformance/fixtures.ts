@@ -334,4 +334,5 @@ export const conformanceCatalog: Catalog = {
   resourceTemplates: [fixtureTemplate],
   prompts: fixturePrompts as unknown as PromptDefinition[],
   clientLogging: true,
+  listSchemasAs2020: true,
 };

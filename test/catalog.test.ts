@@ -135,14 +135,23 @@ describe("tools/list", () => {
     });
   });
 
-  it("lists the production tools with their titles, hints and 2020-12 schemas", async () => {
-    const client = await serve({ tools, resourceTemplates, prompts });
-    const { tools: listed } = await client.listTools();
-    expect(listed.map((tool) => tool.name)).toEqual(Object.keys(tools));
-    for (const tool of listed) {
-      expect(tool.inputSchema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
-      expect(tool.annotations).toMatchObject({ title: tool.title, readOnlyHint: expect.any(Boolean) });
-    }
+  it("lists the same tools, titles and hints in either dialect, draft-07 unless asked", async () => {
+    const draft7 = await (await serve({ tools, resourceTemplates, prompts })).listTools();
+    const as2020 = await (
+      await serve({ tools, resourceTemplates, prompts, listSchemasAs2020: true })
+    ).listTools();
+    expect(draft7.tools.map((tool) => tool.inputSchema.$schema)).toEqual(
+      Object.keys(tools).map(() => "http://json-schema.org/draft-07/schema#"),
+    );
+    const withoutDialect = (listing: typeof draft7) =>
+      listing.tools.map(({ inputSchema: { $schema: _dialect, ...schema }, ...tool }) => ({
+        ...tool,
+        schema,
+      }));
+    expect(withoutDialect(as2020)).toEqual(withoutDialect(draft7));
+    expect(as2020.tools.map((tool) => tool.inputSchema.$schema)).toEqual(
+      Object.keys(tools).map(() => "https://json-schema.org/draft/2020-12/schema"),
+    );
   });
 });
 

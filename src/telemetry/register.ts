@@ -36,6 +36,11 @@ export interface Catalog {
   prompts: readonly PromptDefinition[];
   /** The server declares MCP logging, so `ctx.channel.log` reaches the client. */
   clientLogging?: boolean;
+  /**
+   * tools/list renders input schemas in JSON Schema 2020-12 (MCP 2025-11-25's default dialect, with
+   * `$defs` kept) instead of the SDK's draft-07, which older clients expect.
+   */
+  listSchemasAs2020?: boolean;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -70,7 +75,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       },
     );
   }
-  listToolsAsJsonSchema2020(server, catalog.tools);
+  if (catalog.listSchemasAs2020) listToolsAsJsonSchema2020(server, catalog.tools);
 
   const subscribable = new Set<string>();
   for (const resource of catalog.resources ?? []) {
@@ -174,6 +179,8 @@ function listToolsAsJsonSchema2020(server: McpServer, tools: Catalog["tools"]): 
       type: "object";
     },
     annotations: { title: tool.title, ...tool.annotations },
+    // What the SDK lists for a tool registered without task support (the catalog test compares).
+    execution: { taskSupport: "forbidden" as const },
   }));
   server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
 }
