@@ -28,6 +28,8 @@ export default defineConfig({
           GITHUB_TIMEOUT_MS: "1000",
           SENTRY_DSN: "http://public@sentry.test/1",
           PUBLIC_URL: "",
+          // Low, so a prompt built from long arguments exceeds it too; no other test reply comes near.
+          MCP_MAX_REPLY_BYTES: "16384",
         },
         outboundService: async (request: Request) => {
           if (github.handles(request)) return github.fetch(request);

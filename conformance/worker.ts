@@ -2,9 +2,9 @@
 // the production McpAgent host, serving the conformance suite's fixture catalog instead of ours.
 // Only conformance/wrangler.jsonc points here; `npm run deploy` never bundles it.
 import * as Sentry from "@sentry/cloudflare";
-import { ObservableMcpBase } from "../src/mcp/agent";
+import { hostSentryOptions, ObservableMcpBase } from "../src/mcp/agent";
 import type { Catalog } from "../src/telemetry/register";
-import { sentryOptions } from "../src/telemetry/sentry";
+
 import { conformanceCatalog } from "./fixtures";
 
 export { default } from "../src/index";
@@ -17,6 +17,6 @@ class ConformanceMcpHost extends ObservableMcpBase {
 
 /** Bound as MCP_OBJECT in this profile, where the front's McpAgent.serve() looks for it. */
 export const ConformanceMcp = Sentry.instrumentDurableObjectWithSentry(
-  (env: Env) => sentryOptions(env),
+  (env: Env) => hostSentryOptions(env),
   ConformanceMcpHost,
 );

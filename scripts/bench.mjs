@@ -7,6 +7,7 @@
  *   2. Envelopes and bytes the sink receives per tool call, by item type, apart from sign-in and session set-up.
  *   3. The Worker bundle, gzipped, and what it is made of.
  *   4. workerd RSS over many tool calls with telemetry on (and, as a baseline, off), each in a fresh process.
+ *   5. A 5 MiB README read as a resource (cut by the reply bound): its round trip, against a 1 s budget.
  *
  * The Worker is the bundle `wrangler deploy --dry-run` produces, run in Miniflare from this process. Its
  * outbound fetches go to the fake GitHub and the Sentry envelope sink from test/doubles; nothing leaves
@@ -14,7 +15,7 @@
  *
  *   node scripts/bench.mjs [--calls N] [--concurrency N] [--block N] [--envelope-calls N]
  *                          [--soak N] [--soak-every N] [--skip-soak] [--skip-soak-control] [--skip-bundle]
- *                          [--skip-latency] [--skip-envelopes] [--timeout MINUTES]
+ *                          [--skip-latency] [--skip-envelopes] [--skip-large-reply] [--timeout MINUTES]
  *
  * The last line of output is one JSON object with every number.
  */
@@ -37,7 +38,15 @@ const GITHUB_CLIENT_SECRET = "bench-github-secret";
 const SENTRY_ORIGIN = "http://sentry.test";
 const SENTRY_DSN = "http://public@sentry.test/1";
 const LOGIN = "octocat";
-const BUDGET = { p50OverheadPct: 5, envelopesPerCall: 1, bytesPerCall: 3 * 1024, bundleGzipKiB: 560 };
+const BUDGET = {
+  p50OverheadPct: 5,
+  envelopesPerCall: 1,
+  bytesPerCall: 3 * 1024,
+  bundleGzipKiB: 560,
+  largeReplyMaxMs: 1000,
+};
+const LARGE_README_BYTES = 5 * 1024 * 1024;
+const LARGE_REPLY_READS = 10;
 // The fake GitHub allows 5,000 core API calls per token per hour, as GitHub does. A session signs in
 // again (outside any timed region) before it gets near that, so no call is rate limited.
 const CALLS_PER_GRANT = 4_000;
@@ -61,6 +70,7 @@ const { values: flags } = parseArgs({
     "skip-bundle": { type: "boolean", default: false },
     "skip-latency": { type: "boolean", default: false },
     "skip-envelopes": { type: "boolean", default: false },
+    "skip-large-reply": { type: "boolean", default: false },
     timeout: { type: "string", default: "30" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -76,7 +86,8 @@ if (flags.help) {
   --soak N            tool calls with telemetry on for the memory series                  [5000]
   --soak-every N      RSS sample interval in calls                                        [soak/20]
   --skip-soak-control do not repeat the soak on the telemetry-OFF Worker as a baseline
-  --skip-soak, --skip-bundle (size report only; the Worker is always built), --skip-latency, --skip-envelopes
+  --skip-soak, --skip-bundle (size report only; the Worker is always built), --skip-latency, --skip-envelopes,
+  --skip-large-reply
   --timeout MINUTES   give up after this long                                             [30]`);
   process.exit(0);
 }
@@ -350,6 +361,8 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink }) 
       if (sink.handles(request)) return sink.fetch(request);
       return new Response(`bench outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
     },
+    // No MCP_RATE_LIMITER binding: the bench makes thousands of calls as one user, and without the
+    // binding the server applies no limit.
     // The server's logger writes one JSON line per call to the console; keep them off our output.
     handleStructuredLogs: () => {},
   });
@@ -908,6 +921,48 @@ function printEnvelopes(e) {
   );
 }
 
+/** Reads a README far over the reply bound: the reply must come back, cut, and quickly. */
+async function largeReply(worker, github, mcp) {
+  const session = await new Session(worker, github, mcp).open();
+  const uri = "github://repos/octocat/hello-world/readme";
+  github.setGeneratedText({ repo: "octocat/hello-world" }, LARGE_README_BYTES);
+  const samples = [];
+  let replyBytes = 0;
+  try {
+    for (let i = 0; i < LARGE_REPLY_READS; i += 1) {
+      const t0 = performance.now();
+      const read = await session.client.readResource({ uri }, { timeout: CALL_TIMEOUT_MS });
+      samples.push(performance.now() - t0);
+      const text = read.contents[0]?.text ?? "";
+      if (!text.includes("[Truncated:"))
+        throw new Error("the 5 MiB README came back without a truncation note");
+      replyBytes = Buffer.byteLength(text);
+    }
+  } finally {
+    github.setGeneratedText({ repo: "octocat/hello-world" }, null);
+    await session.close();
+  }
+  return {
+    readmeBytes: LARGE_README_BYTES,
+    replyBytes,
+    ms: { ...summary(samples), max: round(Math.max(...samples), 3) },
+  };
+}
+
+function printLargeReply(r) {
+  console.log(`
+5 MiB README as a resource (telemetry on, ${LARGE_REPLY_READS} reads)`);
+  const over = r.ms.max <= BUDGET.largeReplyMaxMs ? "" : "  OVER";
+  console.log(
+    table([
+      ["", "value", "budget"],
+      ["reply bytes (after the bound)", String(r.replyBytes), ""],
+      ["p50 ms", String(r.ms.p50), ""],
+      ["max ms", String(r.ms.max), `<= ${BUDGET.largeReplyMaxMs}${over}`],
+    ]),
+  );
+}
+
 function printBundle(b) {
   console.log("\n== 3. Worker bundle (wrangler deploy --dry-run) ==");
   console.log(
@@ -1023,6 +1078,11 @@ async function main() {
     log(`envelopes: one session, ${ENVELOPE_CALLS} calls per tool`);
     result.envelopes = await envelopes(workers.on, github, mcp);
     printEnvelopes(result.envelopes);
+  }
+  if (!flags["skip-large-reply"]) {
+    log(`large reply: ${LARGE_REPLY_READS} reads of a ${LARGE_README_BYTES / 1024 / 1024} MiB README`);
+    result.largeReply = await largeReply(workers.on, github, mcp);
+    printLargeReply(result.largeReply);
   }
   result.offWorkerEnvelopes = workers.off.sink.envelopes().length;
   await Promise.all([workers.on.stop(), workers.off.stop()]);

@@ -13,7 +13,21 @@ export interface Config {
   githubTimeoutMs: number;
   recordArgumentValues: boolean;
   publicUrl: string | undefined;
+  /** Browser origins allowed on /mcp and /sse besides the server's own (MCP_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
+  /** The reply bound, in UTF-8 bytes of text per tool, resource or prompt reply. */
+  maxReplyBytes: number;
+  /** The period of the MCP_RATE_LIMITER binding, quoted in the retry hint: 10 or 60 seconds. */
+  rateLimitPeriodSeconds: 10 | 60;
 }
+
+/** Default reply bound: 256 KiB, about 64,000 tokens, more than any model should be handed at once. */
+export const DEFAULT_MAX_REPLY_BYTES = 262144;
+/**
+ * The largest bound allowed. The agents package stores every Streamable HTTP message in Durable
+ * Object storage, whose values stop at 2 MB, and a string can take two bytes per character there.
+ */
+export const MAX_REPLY_BYTES_CEILING = 786432;
 
 /** The env fields read here; secrets may be absent at runtime whatever the generated types say. */
 export type ConfigEnv = Partial<
@@ -27,7 +41,10 @@ export type ConfigEnv = Partial<
     | "GITHUB_COLLECT_EMAIL"
     | "GITHUB_TIMEOUT_MS"
     | "SENTRY_RECORD_ARGUMENT_VALUES"
-    | "PUBLIC_URL",
+    | "PUBLIC_URL"
+    | "MCP_ALLOWED_ORIGINS"
+    | "MCP_MAX_REPLY_BYTES"
+    | "MCP_RATE_LIMIT_PERIOD_SECONDS",
     string
   >
 >;
@@ -42,6 +59,18 @@ export function readConfig(env: ConfigEnv): Config {
     );
   }
   const development = environment === "development";
+  const maxReplyBytes = Number((env.MCP_MAX_REPLY_BYTES ?? "").trim() || DEFAULT_MAX_REPLY_BYTES);
+  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 1024 || maxReplyBytes > MAX_REPLY_BYTES_CEILING) {
+    throw new ConfigurationError(
+      `MCP_MAX_REPLY_BYTES must be a whole number of bytes from 1024 to ${MAX_REPLY_BYTES_CEILING}, got "${env.MCP_MAX_REPLY_BYTES}".`,
+    );
+  }
+  const period = (env.MCP_RATE_LIMIT_PERIOD_SECONDS ?? "").trim() || "60";
+  if (period !== "10" && period !== "60") {
+    throw new ConfigurationError(
+      `MCP_RATE_LIMIT_PERIOD_SECONDS must be 10 or 60 (the rate-limiting binding's period), got "${env.MCP_RATE_LIMIT_PERIOD_SECONDS}".`,
+    );
+  }
   const githubWebUrl = baseUrl("GITHUB_WEB_URL", env.GITHUB_WEB_URL ?? "https://github.com");
   const githubApiUrl = baseUrl("GITHUB_API_URL", env.GITHUB_API_URL ?? "https://api.github.com");
   // A local GitHub stand-in (plain http, or a loopback host) signs anyone in as anyone. It must never
@@ -70,6 +99,9 @@ export function readConfig(env: ConfigEnv): Config {
     githubTimeoutMs: timeout,
     recordArgumentValues: flag("SENTRY_RECORD_ARGUMENT_VALUES", env.SENTRY_RECORD_ARGUMENT_VALUES),
     publicUrl: env.PUBLIC_URL?.trim() ? baseUrl("PUBLIC_URL", env.PUBLIC_URL) : undefined,
+    allowedOrigins: origins("MCP_ALLOWED_ORIGINS", env.MCP_ALLOWED_ORIGINS),
+    maxReplyBytes,
+    rateLimitPeriodSeconds: period === "10" ? 10 : 60,
   };
 }
 
@@ -92,6 +124,28 @@ function isStandIn(url: string): boolean {
   return (
     protocol !== "https:" || hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.")
   );
+}
+
+/** A space- or comma-separated list of origins, each `scheme://host[:port]` with nothing after it. */
+function origins(name: string, value: string | undefined): string[] {
+  return (value ?? "")
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      const onlyOrigin = url && url.pathname === "/" && !url.search && !url.hash && !url.username;
+      if (!url || !onlyOrigin || (url.protocol !== "https:" && url.protocol !== "http:")) {
+        throw new ConfigurationError(
+          `${name} must list origins such as https://app.example.com (scheme, host and port only), got "${entry.slice(0, 80)}".`,
+        );
+      }
+      return url.origin;
+    });
 }
 
 function flag(name: string, value: string | undefined): boolean {

@@ -17,7 +17,8 @@ export type UpstreamReason =
   | "rate_limited"
   | "server_error"
   | "timeout"
-  | "network";
+  | "network"
+  | "invalid_response";
 
 /**
  * A call to GitHub failed. `status` is the HTTP status (0 for timeouts and network failures).

@@ -1,16 +1,13 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import * as Sentry from "@sentry/cloudflare";
-import { authApp } from "./auth/app";
 import { errorPage, pageHeaders } from "./auth/pages";
-import { readConfig } from "./config";
+import { providerOptions } from "./auth/provider";
+import { type Config, readConfig } from "./config";
 import { ConfigurationError } from "./errors";
-import { ObservableMcp } from "./mcp/agent";
-import { sentryOptions } from "./telemetry/sentry";
+import { hostSentryOptions, ObservableMcp } from "./mcp/agent";
+import { checkOrigin, isMcpPath } from "./mcp/edge";
 
 export { ObservableMcp };
-
-/** Scopes a client can ask this server for; the GitHub scopes are configured separately. */
-const SCOPES = ["mcp"];
 
 // The provider needs its canonical resource URL at construction, and that is the deployment's
 // origin, known from PUBLIC_URL or, failing that, from the request. One provider per origin.
@@ -19,36 +16,30 @@ const providers = new Map<string, OAuthProvider<Env>>();
 function providerFor(origin: string): OAuthProvider<Env> {
   let provider = providers.get(origin);
   if (!provider) {
-    provider = new OAuthProvider<Env>({
-      apiHandlers: {
-        "/mcp": ObservableMcp.serve("/mcp"),
-        "/sse": ObservableMcp.serveSSE("/sse"),
-      },
-      defaultHandler: authApp,
-      authorizeEndpoint: "/authorize",
-      tokenEndpoint: "/token",
-      clientRegistrationEndpoint: "/register",
-      scopesSupported: SCOPES,
-      // The origin covers both /mcp and /sse: one resource, one token audience.
-      resourceMetadata: { resource: origin, resource_name: "observable-mcp (GitHub)" },
-    });
+    provider = new OAuthProvider<Env>(providerOptions(origin));
     if (providers.size > 8) providers.clear();
     providers.set(origin, provider);
   }
   return provider;
 }
 
-export default Sentry.withSentry((env: Env) => sentryOptions(env), {
+export default Sentry.withSentry((env: Env) => hostSentryOptions(env), {
   fetch(request, env, ctx) {
-    let publicUrl: string | undefined;
+    let config: Config;
     try {
-      publicUrl = readConfig(env).publicUrl;
+      config = readConfig(env);
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
       // The operator's to fix; the message names settings, never their values' secrets.
       Sentry.captureException(error);
       return new Response(errorPage("This server is misconfigured", error.message), pageHeaders(503));
     }
-    return providerFor(publicUrl ?? new URL(request.url).origin).fetch(request, env, ctx);
+    const url = new URL(request.url);
+    // DNS rebinding: refused before the token is even looked at, let alone the Durable Object.
+    if (isMcpPath(url.pathname)) {
+      const refusal = checkOrigin(request, config);
+      if (refusal) return refusal;
+    }
+    return providerFor(config.publicUrl ?? url.origin).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>);

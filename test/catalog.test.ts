@@ -14,11 +14,14 @@ import {
   ProgressNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { conformanceCatalog } from "../conformance/fixtures";
 import { createGitHubClient } from "../src/github/client";
 import { ClientChannels } from "../src/mcp/channel";
 import { prompts } from "../src/prompts";
+import { definePrompt, type PromptDefinition } from "../src/prompts/define";
 import { resourceTemplates } from "../src/resources";
+import { defineResource } from "../src/resources/define";
 import { type Catalog, registerCatalog } from "../src/telemetry/register";
 import { SessionTracker } from "../src/telemetry/session";
 import { tools } from "../src/tools";
@@ -28,7 +31,11 @@ afterEach(async () => {
   for (const client of open.splice(0)) await client.close();
 });
 
-async function serve(catalog: Catalog, capabilities: ConstructorParameters<typeof Client>[1] = {}) {
+async function serve(
+  catalog: Catalog,
+  capabilities: ConstructorParameters<typeof Client>[1] = {},
+  maxReplyBytes = 262144,
+) {
   const server = new McpServer({ name: "catalog-test", version: "0.0.0" });
   const channels = new ClientChannels(server, { logging: catalog.clientLogging === true });
   registerCatalog(
@@ -46,6 +53,10 @@ async function serve(catalog: Catalog, capabilities: ConstructorParameters<typeo
       waitUntil: () => {},
       session: new SessionTracker(),
       channel: (extra) => channels.for(extra),
+      maxReplyBytes,
+      revokeGrants: async () => 0,
+      admitToolCall: async () => true,
+      rateLimitedText: "rate limited",
     },
     catalog,
   );
@@ -119,6 +130,53 @@ describe("replies beyond text", () => {
     const capabilities = client.getServerCapabilities();
     expect(capabilities?.resources?.subscribe).toBeUndefined();
     expect(capabilities?.logging).toBeUndefined();
+  });
+});
+
+describe("the reply bound on the new reply shapes", () => {
+  const long = "x".repeat(5000);
+  const catalog: Catalog = {
+    tools: {},
+    resourceTemplates: [],
+    resources: [
+      defineResource({
+        name: "long",
+        title: "Long",
+        description: "Too long for the bound.",
+        uri: "test://long",
+        mimeType: "text/plain",
+        read: async () => long,
+      }),
+    ],
+    prompts: [
+      definePrompt({
+        name: "long_messages",
+        title: "Long messages",
+        description: "Messages too long for the bound.",
+        argsSchema: z.object({}),
+        build: () => [
+          { role: "user", content: { type: "image", data: "AAAA", mimeType: "image/png" } },
+          { role: "user", content: { type: "text", text: long } },
+        ],
+      }),
+    ] as unknown as PromptDefinition[],
+  };
+
+  it("cuts a fixed-URI resource's text and says so", async () => {
+    const client = await serve(catalog, {}, 1024);
+    const [contents] = (await client.readResource({ uri: "test://long" })).contents;
+    const text = contents && "text" in contents ? contents.text : "";
+    expect(text.length).toBeLessThan(long.length);
+    expect(text).toMatch(/\[Truncated: this reply is limited to 1024 bytes.* cannot be read in parts\.\]$/);
+  });
+
+  it("cuts the text of prompt messages and keeps their media", async () => {
+    const client = await serve(catalog, {}, 1024);
+    const { messages } = await client.getPrompt({ name: "long_messages" });
+    expect(messages[0]?.content).toEqual({ type: "image", data: "AAAA", mimeType: "image/png" });
+    const text = messages[1]?.content.type === "text" ? messages[1].content.text : "";
+    expect(text.length).toBeLessThan(long.length);
+    expect(text).toMatch(/\[Truncated: .* Shorten the arguments to get the whole prompt\.\]$/);
   });
 });
 

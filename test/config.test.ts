@@ -31,6 +31,25 @@ describe("configuration", () => {
       /GITHUB_API_URL must be an absolute URL/,
     );
     expect(() => readConfig({ GITHUB_COLLECT_EMAIL: "yes please" })).toThrow(/GITHUB_COLLECT_EMAIL/);
+    for (const bad of ["lots", "1.5", "100", "2000000"]) {
+      expect(() => readConfig({ MCP_MAX_REPLY_BYTES: bad })).toThrow(
+        /MCP_MAX_REPLY_BYTES must be a whole number of bytes from 1024 to 786432/,
+      );
+    }
+  });
+
+  it("takes the rate limit's period as 10 or 60 seconds only", () => {
+    expect(readConfig({}).rateLimitPeriodSeconds).toBe(60);
+    expect(readConfig({ MCP_RATE_LIMIT_PERIOD_SECONDS: "10" }).rateLimitPeriodSeconds).toBe(10);
+    expect(() => readConfig({ MCP_RATE_LIMIT_PERIOD_SECONDS: "30" })).toThrow(
+      /MCP_RATE_LIMIT_PERIOD_SECONDS must be 10 or 60/,
+    );
+  });
+
+  it("bounds replies at 256 KiB unless told otherwise", () => {
+    expect(readConfig({}).maxReplyBytes).toBe(262144);
+    expect(readConfig({ MCP_MAX_REPLY_BYTES: " " }).maxReplyBytes).toBe(262144);
+    expect(readConfig({ MCP_MAX_REPLY_BYTES: "65536" }).maxReplyBytes).toBe(65536);
   });
 
   it("splits scopes on spaces and commas", () => {

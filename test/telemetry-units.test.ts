@@ -75,13 +75,10 @@ describe("scrubbing", () => {
 
 describe("argument shape", () => {
   it("describes types, lengths, counts and numbers, never string values", () => {
-    const shape = describeArguments({
-      title: "secret words",
-      labels: ["a", "b"],
-      number: 7,
-      draft: false,
-      extra: null,
-    });
+    const shape = describeArguments(
+      { title: "secret words", labels: ["a", "b"], number: 7, draft: false, extra: null },
+      ["title", "labels", "number", "draft", "extra"],
+    );
     expect(shape).toEqual({
       "mcp.arguments.keys": "draft,extra,labels,number,title",
       "mcp.arguments.count": 5,
@@ -96,6 +93,21 @@ describe("argument shape", () => {
       "mcp.argument.title.length": 12,
     });
     expect(JSON.stringify(shape)).not.toContain("secret");
+  });
+
+  it("names only the arguments the schema declares, and counts the rest", () => {
+    const shape = describeArguments({ owner: "octocat", "acme/secret-repo": 1, "my password": "x" }, [
+      "owner",
+    ]);
+    expect(shape["mcp.arguments.keys"]).toBe("owner");
+    expect(shape["mcp.arguments.count"]).toBe(3);
+    expect(shape["mcp.arguments.unknown_count"]).toBe(2);
+    expect(JSON.stringify(shape)).not.toMatch(/secret-repo|password/);
+    expect(describeArguments({ anything: 1 })).toEqual({
+      "mcp.arguments.keys": "",
+      "mcp.arguments.count": 1,
+      "mcp.arguments.unknown_count": 1,
+    });
   });
 
   it("hashes equal arguments equally whatever their key order", () => {

@@ -42,6 +42,23 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     expect(text).toContain("octocat/dotfiles (private");
   });
 
+  it("list_repositories with the user's own login lists their own repositories, private ones included", async () => {
+    const { text } = await callTraced(client, "list_repositories", { owner: "OctoCat" });
+    expect(text).toContain("octocat/dotfiles (private");
+    expect(text).toContain("octocat/hello-world (public");
+    expect(text).not.toContain("octo-org/");
+  });
+
+  it("get_issue refuses a repository name of '..' instead of reaching another GitHub path", async () => {
+    const { result, text } = await callTraced(client, "get_issue", {
+      owner: "octocat",
+      repo: "..",
+      number: 1,
+    });
+    expect(result.isError).toBe(true);
+    expect(text).toContain("not '.' or '..'");
+  });
+
   it("list_repositories pages through an organisation and tags the span with it", async () => {
     const call = await callTraced(client, "list_repositories", { owner: "octo-org", perPage: 2 });
     expect(call.text).toContain("Repositories of octo-org, page 1:");
@@ -184,6 +201,7 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     const templates = await client.listResourceTemplates();
     expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
       "github://repos/{owner}/{repo}/readme",
+      "github://repos/{owner}/{repo}/readme{?offset}",
     ]);
   });
 

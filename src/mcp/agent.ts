@@ -2,16 +2,19 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Sentry from "@sentry/cloudflare";
 import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
+import { revokeClientGrants } from "../auth/provider";
 import { readConfig } from "../config";
 import { ConfigurationError } from "../errors";
-import { createGitHubClient } from "../github/client";
+import { createGitHubClient, githubRouteTemplater } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
 import { type Catalog, registerCatalog } from "../telemetry/register";
-import { sentryOptions } from "../telemetry/sentry";
+import { type SentryEnv, sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
 import { ClientChannels } from "./channel";
+import { SendingEventStore } from "./event-store";
+import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
 
 const SERVER_VERSION = "0.1.0";
 /** Durable Object storage key of the session's telemetry record (see docs/storage.md). */
@@ -55,6 +58,24 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
         recordArgumentValues: config.recordArgumentValues,
         development: config.development,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
+        maxReplyBytes: config.maxReplyBytes,
+        admitToolCall: async () => {
+          const props = this.props;
+          if (!props) return true;
+          const limiter = this.env.MCP_RATE_LIMITER as ToolCallLimiter | undefined;
+          try {
+            return await admitToolCall(limiter, props.githubId);
+          } catch (error) {
+            // A broken limiter must not take every tool down with it: let the call through, report it.
+            Sentry.captureException(error, { mechanism: { type: "mcp.rate_limit", handled: true } });
+            return true;
+          }
+        },
+        rateLimitedText: rateLimitedText(config.rateLimitPeriodSeconds),
+        revokeGrants: async () => {
+          const props = this.props;
+          return props ? revokeClientGrants(this.env, String(props.githubId), props.clientId) : 0;
+        },
         channel: (extra) => channels.for(extra),
         session: new SessionTracker({
           get: () => this.ctx.storage.kv.get<SessionRecord>(SESSION_KEY),
@@ -63,6 +84,11 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
       },
       catalog,
     );
+  }
+
+  /** Streamable HTTP replay storage that never swallows a message it cannot store (see event-store.ts). */
+  protected override getEventStore(): SendingEventStore {
+    return new SendingEventStore(this.ctx.storage);
   }
 
   /** What this server offers: the production catalog, unless a profile serves another one. */
@@ -94,8 +120,18 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
   }
 }
 
+/**
+ * The Sentry configuration of this host, for the Worker and the Durable Object alike: telemetry is
+ * told how to name GitHub requests (route templates), which it cannot know itself.
+ */
+export function hostSentryOptions(env: SentryEnv & { GITHUB_API_URL?: string }) {
+  return sentryOptions(env, {
+    templateUrl: githubRouteTemplater(env.GITHUB_API_URL || "https://api.github.com"),
+  });
+}
+
 /** The Durable Object class bound as MCP_OBJECT, instrumented with the shared Sentry configuration. */
 export const ObservableMcp = Sentry.instrumentDurableObjectWithSentry(
-  (env: Env) => sentryOptions(env),
+  (env: Env) => hostSentryOptions(env),
   ObservableMcpBase,
 );

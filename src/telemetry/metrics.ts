@@ -51,3 +51,15 @@ export function recordOperationMetrics(
     });
   }
 }
+
+/** Counts a reply the reply bound cut, per operation and target. */
+export function recordTruncation(labels: MetricLabels): void {
+  Sentry.metrics.count("mcp.reply.truncated", 1, {
+    attributes: {
+      "mcp.method.name": labels.method,
+      "mcp.target": labels.target,
+      "client.family": labels.clientFamily,
+      "mcp.transport": labels.transport,
+    },
+  });
+}

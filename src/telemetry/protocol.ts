@@ -5,7 +5,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
 import type { ClientChannel, ServerContext } from "../context";
 import { createLogger } from "./logger";
-import { recordOperationMetrics } from "./metrics";
+import { recordOperationMetrics, recordTruncation } from "./metrics";
 import type { SessionTracker } from "./session";
 import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape";
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
@@ -15,7 +15,13 @@ import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-cont
 export type TransportName = "streamable-http" | "sse";
 
 /** How one MCP operation ended, counted apart. */
-export type Outcome = "success" | "tool_error" | "validation_error" | "protocol_error" | "cancelled";
+export type Outcome =
+  | "success"
+  | "tool_error"
+  | "validation_error"
+  | "rate_limited"
+  | "protocol_error"
+  | "cancelled";
 
 /** What the host (the Durable Object) tells the telemetry layer about the current session. */
 export interface TelemetryHost {
@@ -30,6 +36,20 @@ export interface TelemetryHost {
   development: boolean;
   /** Keeps the runtime alive until the promise settles (the Durable Object's `ctx.waitUntil`). */
   waitUntil(promise: Promise<unknown>): void;
+  /** The reply bound: the most UTF-8 bytes of text one tool, resource or prompt reply may carry. */
+  maxReplyBytes: number;
+  /**
+   * GitHub refused the session's token (401): revoke the grants it came with, so the client's next
+   * request gets 401 and it signs in again. Resolves to how many grants were revoked.
+   */
+  revokeGrants(): Promise<number>;
+  /**
+   * Counts one tool call against the user's rate limit; false when the limit is reached, and then
+   * the reply is `rateLimitedText` and the handler does not run.
+   */
+  admitToolCall(): Promise<boolean>;
+  /** The retry hint for a call refused by the rate limit. */
+  rateLimitedText: string;
   /** The way back to the client for one request, where the host offers one. */
   channel?(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): ClientChannel;
 }
@@ -40,6 +60,8 @@ export interface KnownNames {
   prompts: ReadonlySet<string>;
   /** Matches a resource URI to its template, or undefined. */
   templateFor(uri: string): string | undefined;
+  /** The argument names a tool's or prompt's schema declares; undefined when it is not known. */
+  argumentKeys(kind: "tool" | "prompt", name: string): readonly string[] | undefined;
   /** Validates a tool's arguments against its schema without running it. */
   validateArguments(
     tool: string,
@@ -52,9 +74,11 @@ export interface RequestState {
   /** The tool-facing context for this request, built once. */
   base?: Omit<ServerContext, "logger" | "setOrganization">;
   /** Set by the tool wrapper once the handler ran; absent means the SDK rejected the call first. */
-  toolOutcome?: "success" | "tool_error";
+  toolOutcome?: "success" | "tool_error" | "rate_limited";
   errorKind?: string;
   resultText?: string;
+  /** Set when the reply bound cut the reply: the whole text's size and the part shown. */
+  truncation?: { totalBytes: number; start: number; end: number };
 }
 
 const requestStates = new WeakMap<object, RequestState>();
@@ -172,13 +196,20 @@ async function handleRequest(
     ...(identity.clientVersion ? { "mcp.client.version": identity.clientVersion } : {}),
     ...(identity.user ? { "user.id": identity.user.id, "user.name": identity.user.username } : {}),
   };
+  const argumentsOf = (kind: "tool" | "prompt") =>
+    argumentAttributes(
+      canonical,
+      params.arguments,
+      host,
+      target ? known.argumentKeys(kind, target) : undefined,
+    );
   if (method === "tools/call") {
     attributes["gen_ai.operation.name"] = "execute_tool";
     if (target) {
       attributes["gen_ai.tool.name"] = target;
       attributes["tool.name"] = target;
     }
-    Object.assign(attributes, argumentAttributes(canonical, params.arguments, host));
+    Object.assign(attributes, argumentsOf("tool"));
     if (target) {
       const position = host.session.toolCall(target);
       attributes["mcp.session.call_index"] = position.index;
@@ -186,7 +217,7 @@ async function handleRequest(
     }
   } else if (method === "prompts/get") {
     if (target) attributes["gen_ai.prompt.name"] = target;
-    Object.assign(attributes, argumentAttributes(canonical, params.arguments, host));
+    Object.assign(attributes, argumentsOf("prompt"));
   } else if (method === "resources/read" && typeof params.uri === "string") {
     if (target) attributes["mcp.resource.template"] = target;
     const uriHash = argumentsHash(params.uri, host.session.salt());
@@ -246,6 +277,10 @@ async function handleRequest(
       } else if (method === "resources/read" || method === "prompts/get") {
         span.setAttribute("mcp.result.bytes", byteLength(resultText(result)));
       }
+      if (method === "tools/call" || method === "resources/read" || method === "prompts/get") {
+        span.setAttribute("mcp.result.truncated", state.truncation !== undefined);
+        if (state.truncation) span.setAttribute("mcp.result.original_bytes", state.truncation.totalBytes);
+      }
       return result;
     } catch (error) {
       outcome = extra.signal?.aborted ? "cancelled" : "protocol_error";
@@ -271,6 +306,7 @@ async function handleRequest(
         transport,
       };
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
+      if (state.truncation) recordTruncation(labels);
       if (method !== "initialize" || outcome !== "success") {
         createLogger({ "mcp.session.id": host.sessionId() ?? "none" }).info(`${name} ${outcome}`, {
           "mcp.method.name": method,
@@ -371,9 +407,10 @@ function argumentAttributes(
   canonical: string,
   args: unknown,
   host: TelemetryHost,
+  schemaKeys: readonly string[] | undefined,
 ): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {
-    ...describeArguments(args ?? {}),
+    ...describeArguments(args ?? {}, schemaKeys || []),
     "mcp.arguments.hash": hash64(host.session.salt() + canonical),
   };
   if (host.recordArgumentValues) attributes["mcp.arguments.value"] = canonical.slice(0, 2048);

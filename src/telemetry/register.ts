@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { MediaContent } from "../content";
 import type { ServerContext } from "../context";
 import { UpstreamError, UserInputError } from "../errors";
+import { boundText, describeCut, type Truncation } from "../mcp/bounds";
 import type { PromptDefinition, PromptMessage } from "../prompts/define";
 import type { ResourceBody, ResourceDefinition, ResourceTemplateDefinition } from "../resources/define";
 import type { ToolDefinition } from "../tools/define";
@@ -64,13 +65,15 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: unknown, extra: Extra) => {
+        if (!(await host.admitToolCall())) return rateLimited(host, extra);
         let media: readonly MediaContent[] = [];
         const reply = await runObserved(host, extra, async (ctx) => {
           const out = await tool.handler(args as never, ctx);
           media = out.content ?? [];
           return out.text;
         });
-        const content = [{ type: "text" as const, text: reply.text }, ...(reply.isError ? [] : media)];
+        const text = bounded(host, extra, reply.text, () => TOOL_REST);
+        const content = [{ type: "text" as const, text }, ...(reply.isError ? [] : media)];
         return { content, isError: reply.isError };
       },
     );
@@ -85,14 +88,19 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       resource.uri,
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
       async (uri: URL, extra: Extra) => {
-        const body = await readObserved(host, extra, (ctx) => resource.read(ctx));
+        const body = await readObserved(
+          host,
+          extra,
+          (ctx) => resource.read(ctx),
+          () => FIXED_REST,
+        );
         return { contents: [contentsOf(uri, resource.mimeType, body)] };
       },
     );
   }
   if (subscribable.size > 0) acceptSubscriptions(server, subscribable);
 
-  for (const resource of catalog.resourceTemplates) {
+  for (const resource of resourceVariants(catalog)) {
     server.registerResource(
       resource.name,
       new ResourceTemplate(resource.uriTemplate, { list: undefined }),
@@ -101,7 +109,16 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         const flat: Record<string, string> = {};
         for (const [key, value] of Object.entries(variables))
           flat[key] = Array.isArray(value) ? value.join("/") : value;
-        const body = await readObserved(host, extra, (ctx) => resource.read(flat, ctx));
+        const { [OFFSET]: rawOffset, ...rest } = flat;
+        const offset = rawOffset === undefined ? 0 : Number(rawOffset);
+        const whole = uri.toString().split("?")[0];
+        const readRest = (cut: Truncation) => ` Read the rest from ${whole}?${OFFSET}=${cut.end}.]`;
+        const read = async (ctx: ServerContext) => {
+          if (!Number.isSafeInteger(offset) || offset < 0)
+            throw new UserInputError("offset must be a whole number of bytes, 0 or more.");
+          return resource.read(rest, ctx);
+        };
+        const body = await readObserved(host, extra, read, readRest, offset);
         return { contents: [contentsOf(uri, resource.mimeType, body)] };
       },
     );
@@ -112,16 +129,18 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
       async (args: Record<string, unknown>, extra: Extra) => {
-        let messages: PromptMessage[] = [];
+        let messages: PromptMessage[] | undefined;
         const reply = await runObserved(host, extra, async () => {
           const built = prompt.build(args as never);
-          messages = typeof built === "string" ? [] : built;
-          return typeof built === "string" ? built : textOf(built);
+          if (typeof built === "string") return built;
+          messages = built;
+          return textOf(built);
         });
-        if (reply.isError) throw new ReplyError(reply.text);
-        if (messages.length > 0) return { messages };
+        const text = bounded(host, extra, reply.text, () => PROMPT_REST);
+        if (reply.isError) throw new ReplyError(text);
+        if (messages) return { messages: boundedMessages(host, extra, messages) };
         return {
-          messages: [{ role: "user" as const, content: { type: "text" as const, text: reply.text } }],
+          messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
         };
       },
     );
@@ -130,30 +149,99 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
   instrumentProtocol(server, host, knownNames(catalog));
 }
 
+/** The query variable of the ranged variant of each resource template. */
+const OFFSET = "offset";
+const TOOL_REST =
+  " To see the rest, ask for less at a time: a later or smaller page (page, perPage) or a narrower query, where the tool takes them.]";
+const PROMPT_REST = " Shorten the arguments to get the whole prompt.]";
+const FIXED_REST = " This resource cannot be read in parts.]";
+
+/**
+ * Each resource template twice: as declared, and with `{?offset}` so a reply cut at the bound can be
+ * read on from where it stopped. Resources never see the offset; the bound applies it.
+ */
+function resourceVariants(catalog: Catalog): ResourceTemplateDefinition[] {
+  return catalog.resourceTemplates.flatMap((resource) => [
+    resource,
+    {
+      ...resource,
+      name: `${resource.name}_from_offset`,
+      title: `${resource.title}, from a byte offset`,
+      uriTemplate: `${resource.uriTemplate}{?${OFFSET}}`,
+      description: `${resource.description} From a UTF-8 byte offset on: reads the rest of a reply cut at the size limit.`,
+    },
+  ]);
+}
+
+/** Applies the reply bound and notes a cut on the request, for its span and metrics. */
+function bounded(
+  host: TelemetryHost,
+  extra: object,
+  text: string,
+  rest: (cut: Truncation) => string,
+  offset = 0,
+): string {
+  const limit = host.maxReplyBytes;
+  const out = boundText(text, limit, (cut) => `\n\n${describeCut(cut, limit)}${rest(cut)}`, offset);
+  const state = requestStateOf(extra);
+  if (state && out.truncation) state.truncation = out.truncation;
+  return out.text;
+}
+
+/** The reply to a tool call the per-user rate limit refused before its handler ran. */
+function rateLimited(host: TelemetryHost, extra: object) {
+  const state = requestStateOf(extra);
+  if (state) {
+    state.toolOutcome = "rate_limited";
+    state.errorKind = "rate_limited";
+  }
+  return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
+}
+
 /** Makes the SDK answer a failed resource read or prompt as a JSON-RPC error carrying our text. */
 class ReplyError extends Error {
   override readonly name = "ReplyError";
 }
 
-/** Runs a resource read observed; a failure becomes a JSON-RPC error carrying the reply text. */
+/**
+ * Runs a resource read observed and bounds its text (from `offset`, where a ranged read starts); a
+ * blob passes as read. A failure becomes a JSON-RPC error carrying the reply text.
+ */
 async function readObserved(
   host: TelemetryHost,
   extra: Extra,
   read: (ctx: ServerContext) => Promise<ResourceBody>,
+  rest: (cut: Truncation) => string,
+  offset = 0,
 ): Promise<ResourceBody> {
   let body: ResourceBody = "";
   const reply = await runObserved(host, extra, async (ctx) => {
     body = await read(ctx);
     return typeof body === "string" ? body : "";
   });
-  if (reply.isError) throw new ReplyError(reply.text);
-  return typeof body === "string" ? reply.text : body;
+  if (reply.isError) throw new ReplyError(bounded(host, extra, reply.text, rest));
+  return typeof body === "string" ? bounded(host, extra, reply.text, rest, offset) : body;
 }
 
 function contentsOf(uri: URL, mimeType: string, body: ResourceBody) {
   return typeof body === "string"
     ? { uri: uri.toString(), mimeType, text: body }
     : { uri: uri.toString(), mimeType, blob: body.blob };
+}
+
+/** Prompt messages with each text within the reply bound; media pass as built. */
+function boundedMessages(host: TelemetryHost, extra: Extra, messages: readonly PromptMessage[]) {
+  return messages.map((message) =>
+    message.content.type === "text"
+      ? {
+          ...message,
+          content: {
+            ...message.content,
+            text: bounded(host, extra, message.content.text, () => PROMPT_REST),
+          },
+        }
+      : message,
+  );
 }
 
 /** The text of a prompt's messages, which is what telemetry measures. */
@@ -208,7 +296,7 @@ function acceptSubscriptions(server: McpServer, subscribable: ReadonlySet<string
 }
 
 function knownNames(catalog: Catalog): KnownNames {
-  const templates = catalog.resourceTemplates.map((resource) => ({
+  const templates = resourceVariants(catalog).map((resource) => ({
     template: resource.uriTemplate,
     pattern: new RegExp(
       `^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
@@ -220,6 +308,14 @@ function knownNames(catalog: Catalog): KnownNames {
     prompts: new Set(catalog.prompts.map((prompt) => prompt.name)),
     templateFor: (uri) =>
       fixed.has(uri) ? uri : templates.find((entry) => entry.pattern.test(uri))?.template,
+    argumentKeys(kind, name) {
+      if (kind === "tool") {
+        const tool = catalog.tools[name];
+        return tool ? Object.keys(tool.inputSchema.shape) : undefined;
+      }
+      const prompt = catalog.prompts.find((entry) => entry.name === name);
+      return prompt ? Object.keys(prompt.argsSchema.shape) : undefined;
+    },
     validateArguments(name, args) {
       const tool = catalog.tools[name];
       if (!tool) return { valid: false, path: "", reason: "unknown tool" };
@@ -261,9 +357,23 @@ async function runObserved(
     return { text, isError: false };
   } catch (error) {
     state.toolOutcome = "tool_error";
+    if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host, span);
     const reply = toReply(error, host.development);
     state.errorKind = reply.kind;
     return { text: reply.text, isError: true };
+  }
+}
+
+/**
+ * GitHub no longer accepts the token behind this session, so the grant holding it is dead: revoke it
+ * before replying, so the client's very next request is refused and it signs in afresh instead of
+ * looping. A failure to revoke is reported; the reply still says to reconnect.
+ */
+async function revokeGrants(host: TelemetryHost, span: ReturnType<typeof Sentry.getActiveSpan>) {
+  try {
+    span?.setAttribute("mcp.grant.revoked", await host.revokeGrants());
+  } catch (error) {
+    Sentry.captureException(error, { mechanism: { type: "mcp.grant_revocation", handled: true } });
   }
 }
 

@@ -18,11 +18,22 @@ export interface SentryEnv {
 /** A DSN that names no real project; with a tunnel it only gives the SDK somewhere to address envelopes. */
 const SPOTLIGHT_ONLY_DSN = "http://spotlight@localhost/0";
 
+/** What the host knows that telemetry must not: how to name the outgoing requests it makes. */
+export interface SentryHooks {
+  /**
+   * Maps an outgoing request URL to its route template (e.g. `…/repos/{owner}/{repo}/issues/{issue_number}`),
+   * or undefined for a URL it does not know. Request spans then carry the template, never the concrete
+   * path, which would name private repositories.
+   */
+  templateUrl?: (url: string) => string | undefined;
+}
+
 /**
  * The one Sentry configuration, shared by the Worker (`withSentry`) and the Durable Object
  * (`instrumentDurableObjectWithSentry`). With no DSN the SDK is off and the server works unchanged.
  */
-export function sentryOptions(env: SentryEnv): CloudflareOptions {
+export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): CloudflareOptions {
+  const scrubSpan = spanScrubber(hooks.templateUrl ?? (() => undefined));
   const environment = env.ENVIRONMENT || "production";
   const spotlight = environment === "development" ? env.SENTRY_SPOTLIGHT?.trim() || undefined : undefined;
   const configuredDsn = env.SENTRY_DSN?.trim() || undefined;
@@ -55,7 +66,11 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     dataCollection: {
       userInfo: false,
       cookies: false,
-      httpHeaders: { request: { deny: ["authorization", "cookie", "set-cookie"] }, response: false },
+      // A session id is useless without its owner's token, but a refused probe carries another user's.
+      httpHeaders: {
+        request: { deny: ["authorization", "cookie", "set-cookie", "mcp-session-id"] },
+        response: false,
+      },
       httpBodies: [],
       urlQueryParams: false,
       genAI: { inputs: false, outputs: false },
@@ -80,24 +95,34 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     ],
     beforeSend: (event) => scrubEvent(event),
     beforeSendSpan: (span) => {
-      span.name = scrubString(span.name);
-      span.attributes = scrubAttributes(
-        span.attributes["sentry.op"] === "mcp.server" ? withoutHttpRequest(span.attributes) : span.attributes,
-      );
+      const scrubbed = scrubSpan(span.name, span.attributes);
+      span.name = scrubbed.name;
+      span.attributes = scrubbed.attributes;
       return span;
     },
     beforeSendLog: (log) => {
       log.message = scrubString(String(log.message));
-      if (log.attributes) log.attributes = scrubAttributes(log.attributes);
+      if (log.attributes) log.attributes = scrubSpan("", log.attributes).attributes;
       return log;
     },
-    // Consulted only with traceLifecycle "static" (Spotlight in development, or a fork that switches).
-    beforeSendTransaction: (event) => scrubEvent(event),
+    // Consulted only with traceLifecycle "static" (Spotlight in development, or a fork that switches),
+    // where beforeSendSpan is not: the transaction's spans get the same treatment here.
+    beforeSendTransaction: (event) => {
+      for (const child of event.spans ?? []) {
+        const scrubbed = scrubSpan(child.description ?? "", child.data ?? {});
+        child.description = scrubbed.name;
+        child.data = scrubbed.attributes;
+      }
+      return scrubEvent(event);
+    },
     beforeBreadcrumb: (breadcrumb) => {
       if (breadcrumb.message) breadcrumb.message = scrubString(breadcrumb.message);
       if (breadcrumb.data) {
         const data = scrubValue(breadcrumb.data);
-        if (typeof data.url === "string") data.url = stripQuery(data.url);
+        if (typeof data.url === "string") {
+          const url = stripQuery(data.url);
+          data.url = hooks.templateUrl?.(url) ?? url;
+        }
         breadcrumb.data = data;
       }
       return breadcrumb;
@@ -134,17 +159,59 @@ function withoutHttpRequest<T extends Record<string, unknown>>(attributes: T): T
   return out as T;
 }
 
-function scrubAttributes<T extends Record<string, unknown>>(attributes: T): T {
-  const out: Record<string, unknown> = scrubValue(attributes);
-  for (const key of ["url.full", "http.url", "url", "http.target", "url.query"]) {
-    const value = out[key];
-    if (typeof value === "string") out[key] = key === "url.query" ? "" : stripQuery(value);
-  }
-  return out as T;
+/** Request headers worth keeping on a span or event; every other one (and its value) is dropped. */
+const HARMLESS_HEADERS = new Set([
+  "accept",
+  "accept-encoding",
+  "content-length",
+  "content-type",
+  "host",
+  "mcp-protocol-version",
+  "origin",
+  "user-agent",
+]);
+
+const URL_KEYS = ["url.full", "http.url", "url", "http.target"];
+
+/**
+ * One treatment for every span, streamed or inside a transaction: MCP spans lose the HTTP request
+ * data they inherit, request headers outside the allow-list are dropped (agents puts the whole
+ * JSON-RPC message, arguments included, in `cf-mcp-message` on the Worker-to-object request), URLs
+ * lose their query and, for the host's own outgoing requests, their concrete path.
+ */
+function spanScrubber(templateUrl: (url: string) => string | undefined) {
+  return <A extends Record<string, unknown>>(
+    name: string,
+    attributes: A,
+  ): { name: string; attributes: A } => {
+    const base = attributes["sentry.op"] === "mcp.server" ? withoutHttpRequest(attributes) : attributes;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(scrubValue(base))) {
+      if (key.startsWith("http.request.header.") && !HARMLESS_HEADERS.has(key.slice(20).replace(/_/g, "-")))
+        continue;
+      out[key] = value;
+    }
+    let scrubbedName = scrubString(name);
+    if (typeof out["url.query"] === "string") out["url.query"] = "";
+    for (const key of URL_KEYS) {
+      const value = out[key];
+      if (typeof value !== "string") continue;
+      const concrete = stripQuery(value);
+      const template = templateUrl(concrete);
+      out[key] = template ?? concrete;
+      if (template) {
+        if (key === "url.full" || key === "http.url") out["url.template"] = template;
+        scrubbedName = scrubbedName.split(value).join(template).split(concrete).join(template);
+      }
+    }
+    if (typeof out["url.path"] === "string" && out["url.template"]) delete out["url.path"];
+    return { name: scrubbedName, attributes: out as A };
+  };
 }
 
 interface RequestData {
   url?: string;
+  headers?: Record<string, string>;
   query_string?: unknown;
   cookies?: unknown;
   data?: unknown;
@@ -157,6 +224,13 @@ function scrubEvent<E extends { request?: RequestData }>(event: E): E {
     delete scrubbed.request.query_string;
     delete scrubbed.request.cookies;
     delete scrubbed.request.data;
+    // In the Durable Object the request is the Worker-to-object upgrade, whose headers carry the whole
+    // JSON-RPC message (cf-mcp-message): only the allow-listed headers stay.
+    if (scrubbed.request.headers) {
+      scrubbed.request.headers = Object.fromEntries(
+        Object.entries(scrubbed.request.headers).filter(([name]) => HARMLESS_HEADERS.has(name.toLowerCase())),
+      );
+    }
   }
   return scrubbed;
 }

@@ -6,16 +6,24 @@
 /** Attributes describing the arguments, ready to put on a span. */
 export type ShapeAttributes = Record<string, string | number | boolean>;
 
-/** Describes each top-level argument by type and size, never by value (numbers and booleans aside). */
-export function describeArguments(args: unknown): ShapeAttributes {
+/**
+ * Describes each top-level argument by type and size, never by value (numbers and booleans aside).
+ * Only names the schema declares (`schemaKeys`) become attribute keys: a name a client made up may
+ * itself be data, and is only counted (`mcp.arguments.unknown_count`). Without a schema (an unknown
+ * tool or prompt) nothing is named.
+ */
+export function describeArguments(args: unknown, schemaKeys: readonly string[] = []): ShapeAttributes {
   const attributes: ShapeAttributes = {};
   if (args === null || typeof args !== "object" || Array.isArray(args)) {
     attributes["mcp.arguments.type"] = args === null ? "null" : Array.isArray(args) ? "array" : typeof args;
     return attributes;
   }
-  const keys = Object.keys(args).sort();
+  const sent = Object.keys(args);
+  const declared = new Set(schemaKeys);
+  const keys = sent.filter((key) => declared.has(key)).sort();
   attributes["mcp.arguments.keys"] = keys.join(",");
-  attributes["mcp.arguments.count"] = keys.length;
+  attributes["mcp.arguments.count"] = sent.length;
+  if (sent.length > keys.length) attributes["mcp.arguments.unknown_count"] = sent.length - keys.length;
   for (const key of keys.slice(0, 20)) {
     const value = (args as Record<string, unknown>)[key];
     const prefix = `mcp.argument.${key}`;

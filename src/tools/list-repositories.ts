@@ -6,7 +6,7 @@ export const listRepositories = defineTool({
   name: "list_repositories",
   title: "List repositories",
   description:
-    "List the user's repositories, or an organisation's or another user's when owner is given, most recently updated first.",
+    "List the user's repositories (private ones included), or an organisation's or another user's when owner is given, most recently updated first.",
   inputSchema: z.object({
     owner: ownerName
       .optional()
@@ -17,7 +17,12 @@ export const listRepositories = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: true, idempotentHint: true },
   async handler({ owner, page, perPage }, ctx) {
     if (owner !== undefined) ctx.setOrganization(owner);
-    const result = await ctx.github.listRepositories({ owner, page, perPage });
+    // GitHub's listing of a user by name shows only public repositories, even to that user: their own
+    // login means their own repositories, private ones included.
+    const own = owner !== undefined && owner.toLowerCase() === ctx.user.login.toLowerCase();
+    const result = own
+      ? await ctx.github.listRepositories({ ownedOnly: true, page, perPage })
+      : await ctx.github.listRepositories({ owner, page, perPage });
     const whose = owner ?? ctx.user.login;
     if (result.items.length === 0) return { text: `No repositories for ${whose} on page ${page}.` };
     const lines = result.items.map((repo) => {

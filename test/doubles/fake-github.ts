@@ -52,7 +52,14 @@ export type FakeFault =
       ms: number;
       times?: number;
     }
-  | { kind: "rate_limit"; path?: string; times?: number };
+  | { kind: "rate_limit"; path?: string; times?: number }
+  | {
+      kind: "body";
+      path?: string;
+      times?: number;
+      /** Answered with 200 and this body as it stands (not JSON-encoded): a broken or truncated reply. */
+      body: string;
+    };
 
 /** One request the fake received, with header names lower-cased and credentials shortened. */
 export interface FakeRequestRecord {
@@ -69,6 +76,13 @@ export interface FakeGitHub {
   /** Back to the seed: forgets created users and issues, codes, tokens, the fault and the request log. */
   reset(): void;
   setFault(fault: FakeFault | null): void;
+  /**
+   * Replaces a repository's README, or one of its issues' body when `issue` is given, with `bytes`
+   * bytes of generated Markdown (null: back to the seed's), to try replies larger than any seeded one.
+   */
+  setGeneratedText(target: { repo: string; issue?: number }, bytes: number | null): void;
+  /** Revokes every token of `login`, as when the user revokes the OAuth app on GitHub. Returns how many. */
+  revokeTokens(login: string): number;
   /** Mint an API access token for a seeded login directly (tests that skip OAuth), with the given scopes. */
   mintToken(login: string, scopes?: string[]): string;
   /** API and web requests in arrival order (control routes excluded); cleared in place by `reset`. */
@@ -262,13 +276,40 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     const active = activeFault;
     if (active === null) return null;
     const { fault } = active;
-    if (target === "token" && fault.kind === "rate_limit") return null;
+    if (target === "token" && (fault.kind === "rate_limit" || fault.kind === "body")) return null;
     if (fault.path !== undefined && !pathname.includes(fault.path)) return null;
     if (active.remaining !== null) {
       active.remaining -= 1;
       if (active.remaining <= 0) activeFault = null;
     }
     return fault;
+  }
+
+  function setGeneratedText(target: { repo: string; issue?: number }, bytes: number | null): void {
+    const [owner = "", name = ""] = target.repo.split("/");
+    const repo = findRepo(owner, name);
+    if (repo === undefined) throw new TypeError(`No repository ${target.repo}.`);
+    if (target.issue === undefined) {
+      const seeded = seed.repos.find((entry) => entry.id === repo.id);
+      repo.readme = bytes === null ? (seeded?.readme ?? null) : generatedMarkdown(bytes);
+      return;
+    }
+    const issue = world.issues.find((entry) => entry.repoId === repo.id && entry.number === target.issue);
+    if (issue === undefined) throw new TypeError(`No issue ${target.repo}#${target.issue}.`);
+    const seeded = seed.issues.find(
+      (entry) => entry.repo.toLowerCase() === target.repo.toLowerCase() && entry.number === target.issue,
+    );
+    issue.body = bytes === null ? (seeded?.body ?? null) : generatedMarkdown(bytes);
+  }
+
+  function revokeTokens(login: string): number {
+    let revoked = 0;
+    for (const [token, record] of tokens) {
+      if (record.login.toLowerCase() !== login.toLowerCase()) continue;
+      tokens.delete(token);
+      revoked += 1;
+    }
+    return revoked;
   }
 
   function findUser(login: string): FakeSeedUser | undefined {
@@ -904,6 +945,9 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
         await sleep(fault.ms, request.signal);
         return apiJson(ctx, 504, { message: TIMEOUT_MESSAGE });
       }
+      if (fault.kind === "body") {
+        return new Response(fault.body, { status: 200, headers: { "Content-Type": "application/json" } });
+      }
       return apiJson(ctx, fault.status, { message: fault.message ?? "Server Error" });
     }
 
@@ -950,6 +994,34 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
       }
       setFault(input);
       return controlJson(200, { fault: input });
+    }
+    if (method === "POST" && path === "/__fake/generated") {
+      const input = await readJsonBody(request);
+      const repo = isRecord(input) ? input.repo : undefined;
+      const issue = isRecord(input) ? input.issue : undefined;
+      const bytes = isRecord(input) ? input.bytes : undefined;
+      const sizeOk =
+        bytes === null || (Number.isInteger(bytes) && Number(bytes) >= 0 && Number(bytes) <= 64 << 20);
+      if (typeof repo !== "string" || !sizeOk || (issue !== undefined && !Number.isInteger(issue))) {
+        return controlJson(400, {
+          message: 'Body must be {"repo": "owner/name", "issue"?: number, "bytes": 0 to 64 MiB or null}.',
+        });
+      }
+      try {
+        setGeneratedText(
+          { repo, ...(issue === undefined ? {} : { issue: Number(issue) }) },
+          bytes as number | null,
+        );
+      } catch (error) {
+        return controlJson(404, { message: (error as Error).message });
+      }
+      return controlJson(200, { repo, bytes });
+    }
+    if (method === "POST" && path === "/__fake/revoke") {
+      const input = await readJsonBody(request);
+      const login = isRecord(input) ? input.login : undefined;
+      if (typeof login !== "string") return controlJson(400, { message: 'Body must be {"login": string}.' });
+      return controlJson(200, { revoked: revokeTokens(login) });
     }
     if (method === "POST" && path === "/__fake/token") {
       const input = await readJsonBody(request);
@@ -1107,7 +1179,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
   async function accessToken(request: Request, url: URL): Promise<Response> {
     const wantsJson = (request.headers.get("accept") ?? "").includes("application/json");
     const fault = takeFault(url.pathname, "token");
-    if (fault !== null && fault.kind !== "rate_limit") {
+    if (fault !== null && fault.kind !== "rate_limit" && fault.kind !== "body") {
       if (fault.kind === "timeout") {
         await sleep(fault.ms, request.signal);
         return plainJson(504, { message: TIMEOUT_MESSAGE });
@@ -1221,6 +1293,8 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     handles,
     reset,
     setFault,
+    setGeneratedText,
+    revokeTokens,
     mintToken,
     get requests(): FakeRequestRecord[] {
       return log;
@@ -1630,6 +1704,21 @@ function labelNames(raw: unknown): string[] | null {
   return [...new Set(names)];
 }
 
+/** Markdown of exactly `bytes` UTF-8 bytes: numbered sections, so a cut shows where it fell. */
+function generatedMarkdown(bytes: number): string {
+  const parts: string[] = [];
+  let size = 0;
+  for (let line = 1; size < bytes; line += 1) {
+    const text =
+      line % 40 === 1
+        ? `## Section ${Math.ceil(line / 40)}\n`
+        : `Line ${line} of a generated README, padding it out to the size under test.\n`;
+    parts.push(text);
+    size += text.length;
+  }
+  return parts.join("").slice(0, bytes);
+}
+
 // ---- faults ------------------------------------------------------------------------------
 
 function faultProblem(input: unknown): string | null {
@@ -1650,7 +1739,8 @@ function faultProblem(input: unknown): string | null {
       : "ms must be a non-negative number";
   }
   if (input.kind === "rate_limit") return null;
-  return 'kind must be "status", "timeout" or "rate_limit"';
+  if (input.kind === "body") return typeof input.body === "string" ? null : "body must be a string";
+  return 'kind must be "status", "timeout", "rate_limit" or "body"';
 }
 
 function isFault(input: unknown): input is FakeFault {

@@ -16,3 +16,25 @@ export async function mintToken(login: string, scopes?: string[]): Promise<strin
   });
   return ((await response.json()) as { token: string }).token;
 }
+
+/**
+ * Gives a repository's README, or an issue's body, generated text of `bytes` bytes (null: the seeded
+ * text again).
+ */
+export async function setGeneratedText(
+  target: { repo: string; issue?: number },
+  bytes: number | null,
+): Promise<void> {
+  const response = await fetch(`${CONTROL}/generated`, {
+    method: "POST",
+    body: JSON.stringify({ ...target, bytes }),
+  });
+  if (!response.ok) throw new Error(`fake GitHub refused the generated text: ${response.status}`);
+}
+
+/** Revokes every GitHub token of `login`, as when the user revokes the OAuth app on GitHub. */
+export async function revokeGitHubTokens(login: string): Promise<number> {
+  const response = await fetch(`${CONTROL}/revoke`, { method: "POST", body: JSON.stringify({ login }) });
+  if (!response.ok) throw new Error(`fake GitHub refused the revocation: ${response.status}`);
+  return ((await response.json()) as { revoked: number }).revoked;
+}

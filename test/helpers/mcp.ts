@@ -9,9 +9,14 @@ export type Transport = "streamable-http" | "sse";
 export type HeaderSource = () => Record<string, string>;
 
 /** Routes the MCP SDK client's HTTP straight into the Worker under test. */
-function workerFetch(token: string, extraHeaders?: HeaderSource): typeof fetch {
+function workerFetch(
+  token: string,
+  extraHeaders?: HeaderSource,
+  observe?: (request: Request) => void,
+): typeof fetch {
   return async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
+    observe?.(request);
     const headers = new Headers(request.headers);
     headers.set("Authorization", `Bearer ${token}`);
     for (const [name, value] of Object.entries(extraHeaders?.() ?? {})) headers.set(name, value);
@@ -25,9 +30,10 @@ export async function connect(
   token: string,
   clientInfo = { name: "claude-ai", version: "0.1.0" },
   extraHeaders?: HeaderSource,
+  observe?: (request: Request) => void,
 ): Promise<Client> {
   const client = new Client(clientInfo, { capabilities: {} });
-  const fetcher = workerFetch(token, extraHeaders);
+  const fetcher = workerFetch(token, extraHeaders, observe);
   const wire =
     transport === "streamable-http"
       ? new StreamableHTTPClientTransport(new URL("/mcp", ORIGIN), { fetch: fetcher })

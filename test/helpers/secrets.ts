@@ -1,3 +1,5 @@
+import { defaultSeed } from "../doubles/fake-github.seed";
+
 /**
  * Every secret or private value a test handles is registered here, and the privacy scan fails if any
  * of them shows up in anything sent to Sentry.
@@ -27,3 +29,45 @@ export const FORBIDDEN_PATTERNS: ReadonlyArray<[string, RegExp]> = [
     /"http\.request\.header\.(?:authorization|cookie)"\s*:\s*\{[^}]*"value"\s*:\s*\[?"(?!\[redacted\]|\[Filtered\])/i,
   ],
 ];
+
+/**
+ * The fake GitHub's private data: private repositories' names and every issue's title and body. None of
+ * it may reach telemetry, whichever tool read it: spans and errors name routes and shapes, not content.
+ */
+export const PRIVATE_SEED_VALUES: readonly string[] = [
+  ...defaultSeed.repos
+    .filter((repo) => repo.private)
+    .flatMap((repo) => [`${repo.owner}/${repo.name}`, `/${repo.name}/`, `/${repo.name}"`, `"${repo.name}"`]),
+  ...defaultSeed.issues
+    .flatMap((issue) => [issue.title, issue.body ?? ""])
+    .filter((text) => text.length >= 12),
+];
+
+/**
+ * What a scan must read: the text as sent, and what is hidden in it by encoding: URL-encoded runs
+ * decoded, and every base64 run of 16 characters or more decoded (agents base64-encodes whole JSON-RPC
+ * messages into a header).
+ */
+export function decodedViews(raw: string): string[] {
+  const views = [raw];
+  try {
+    views.push(decodeURIComponent(raw.replace(/%(?![0-9A-Fa-f]{2})/g, "%25")));
+  } catch {
+    // Not decodable as a whole; the raw view stands.
+  }
+  for (const run of raw.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []) {
+    try {
+      const text = atob(run.length % 4 === 0 ? run : run.slice(0, run.length - (run.length % 4)));
+      if (/^[\t\n\r -~]{8,}/.test(text)) views.push(text);
+    } catch {
+      // Not base64 after all.
+    }
+  }
+  return views;
+}
+
+/** A value and the forms it takes inside JSON text. */
+export function needlesOf(value: string): string[] {
+  const escaped = JSON.stringify(value).slice(1, -1);
+  return escaped === value ? [value] : [value, escaped];
+}

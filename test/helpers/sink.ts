@@ -1,5 +1,11 @@
 import type { SinkEnvelope, SinkItem } from "../doubles/sentry-sink";
-import { FORBIDDEN_PATTERNS, registeredSecrets } from "./secrets";
+import {
+  decodedViews,
+  FORBIDDEN_PATTERNS,
+  needlesOf,
+  PRIVATE_SEED_VALUES,
+  registeredSecrets,
+} from "./secrets";
 
 const SINK = "http://sentry.test/__sink";
 
@@ -83,20 +89,31 @@ export function waitForEvent(eventId: string): Promise<Record<string, unknown>> 
   );
 }
 
-/** Scans every envelope received so far; returns one line per leak found. */
+/**
+ * Scans every envelope received so far, as sent and decoded (URL encoding, base64 runs), for secret
+ * shapes, every secret a test registered and the fake GitHub's private data; one line per leak found.
+ */
 export async function privacyLeaks(): Promise<string[]> {
   const list = await envelopes();
   const leaks: string[] = [];
   const secrets = registeredSecrets();
   list.forEach((envelope, index) => {
-    for (const [what, pattern] of FORBIDDEN_PATTERNS) {
-      const match = pattern.exec(envelope.raw);
-      if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
+    const views = decodedViews(envelope.raw);
+    for (const view of views) {
+      for (const [what, pattern] of FORBIDDEN_PATTERNS) {
+        const match = pattern.exec(view);
+        if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
+      }
     }
+    const found = (value: string) =>
+      views.some((view) => needlesOf(value).some((needle) => view.includes(needle)));
     for (const value of secrets) {
-      if (envelope.raw.includes(value))
-        leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
+      if (found(value)) leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
+    }
+    for (const value of PRIVATE_SEED_VALUES) {
+      if (found(value))
+        leaks.push(`envelope ${index}: the fake GitHub's private data (${value.slice(0, 24)}…)`);
     }
   });
-  return leaks;
+  return [...new Set(leaks)];
 }
