@@ -1,6 +1,6 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import * as Sentry from "@sentry/cloudflare";
-import { errorPage, pageHeaders } from "./auth/pages";
+import { errorResponse } from "./auth/app";
 import { providerOptions } from "./auth/provider";
 import { type Config, readConfig } from "./config";
 import { ConfigurationError } from "./errors";
@@ -30,9 +30,8 @@ export default Sentry.withSentry((env: Env) => hostSentryOptions(env), {
       config = readConfig(env);
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
-      // The operator's to fix; the message names settings, never their values' secrets.
-      Sentry.captureException(error);
-      return new Response(errorPage("This server is misconfigured", error.message), pageHeaders(503));
+      // The operator's to fix: reported once per isolate, and the page names the setting, not its value.
+      return errorResponse(error, "This request");
     }
     const url = new URL(request.url);
     // DNS rebinding: refused before the token is even looked at, let alone the Durable Object.

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { challengeFor, createVerifier, exchangeCode } from "../src/auth/github-oauth";
 import { grantPropsFor } from "../src/auth/props";
 import { readConfig } from "../src/config";
+import { ConfigurationError, classifyError } from "../src/errors";
 import { secret } from "./helpers/secrets";
 
 const REDIRECT = "https://observable-mcp.test/callback";
@@ -64,5 +65,54 @@ describe("GitHub sign-in", () => {
     await expect(
       exchangeCode(configWith({}), { code, verifier: createVerifier(), redirectUri: REDIRECT }),
     ).rejects.toThrow(/incorrect or expired/);
+  });
+
+  it("signs in without an email when collection is on but the scope is missing", async () => {
+    const on = configWith({ GITHUB_COLLECT_EMAIL: "true", GITHUB_SCOPES: "read:user" });
+    const signedIn = await exchangeCode(on, {
+      ...(await codeFor("hubot", "read:user")),
+      redirectUri: REDIRECT,
+    });
+    secret(signedIn.accessToken);
+    expect(signedIn.user.login).toBe("hubot");
+    expect(signedIn.user.email).toBeNull();
+  });
+
+  it.each([
+    [
+      { GITHUB_CLIENT_SECRET: "not-the-secret" },
+      REDIRECT,
+      "GITHUB_CLIENT_ID",
+      /incorrect_client_credentials/,
+    ],
+    [{}, "https://elsewhere.test/callback", "PUBLIC_URL", /redirect_uri_mismatch/],
+  ])(
+    "calls GitHub's refusal of the app's own settings a configuration error (%o)",
+    async (settings, redirectUri, setting, said) => {
+      const error = await exchangeCode(configWith(settings), {
+        ...(await codeFor("octocat", "read:user")),
+        redirectUri,
+      }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as ConfigurationError).setting).toBe(setting);
+      expect((error as Error).message).toMatch(said);
+      expect(classifyError(error)).toMatchObject({ kind: "configuration", report: "once", status: 503 });
+      expect(classifyError(error).text).not.toContain("not-the-secret");
+    },
+  );
+
+  it("calls a token endpoint that answers 404 a wrong GITHUB_WEB_URL", async () => {
+    const error = await exchangeCode(configWith({ GITHUB_WEB_URL: "http://github.test/nowhere" }), {
+      code: "whatever",
+      verifier: createVerifier(),
+      redirectUri: REDIRECT,
+    }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect((error as ConfigurationError).setting).toBe("GITHUB_WEB_URL");
   });
 });

@@ -15,7 +15,7 @@ import {
   submitConsent,
   worker,
 } from "./helpers/oauth";
-import { attr, spansOf, waitFor } from "./helpers/sink";
+import { attr, envelopes, itemsOf, mark, spansOf, waitFor } from "./helpers/sink";
 
 describe("discovery", () => {
   it("answers an unauthenticated MCP request with 401 pointing at the resource metadata", async () => {
@@ -220,6 +220,18 @@ describe("configuration", () => {
   });
 });
 
+describe("bad input at the HTTP edge", () => {
+  it("answers a consent POST that is not a form with a 400 page, not a 500", async () => {
+    const response = await worker("/authorize", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ decision: "approve" }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("The consent form was not sent as a form");
+  });
+});
+
 describe("a deployed Worker", () => {
   it("answers every route with a clear 503 when it points at a local GitHub stand-in", async () => {
     const production = {
@@ -228,15 +240,37 @@ describe("a deployed Worker", () => {
       GITHUB_WEB_URL: "https://github.com",
       GITHUB_API_URL: "http://127.0.0.1:8790/api/v3",
     };
+    const before = await mark();
     for (const path of ["/authorize?client_id=x", "/mcp", "/.well-known/oauth-protected-resource"]) {
       const ctx = createExecutionContext();
       const response = await workerEntry.fetch(new Request(`${ORIGIN}${path}`), production, ctx);
       await waitOnExecutionContext(ctx);
       expect(response.status, path).toBe(503);
-      expect(await response.text()).toContain(
-        "GITHUB_API_URL is http://127.0.0.1:8790/api/v3, a local GitHub stand-in",
-      );
+      const html = await response.text();
+      // The public page names the setting and says the operator was told; the value stays out of it.
+      expect(html).toContain("This server is misconfigured. Its GITHUB_API_URL setting needs fixing");
+      expect(html).toContain("its operator has been told");
+      expect(html).not.toContain("127.0.0.1");
     }
+    // The operator is told once per isolate, with the whole message, not once per request.
+    const events = await waitFor((list) => {
+      const found = itemsOf(list.slice(before), "event").filter((item) =>
+        JSON.stringify(item.payload).includes(
+          "GITHUB_API_URL is http://127.0.0.1:8790/api/v3, a local GitHub stand-in",
+        ),
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    const again = createExecutionContext();
+    await workerEntry.fetch(new Request(`${ORIGIN}/mcp`), production, again);
+    await waitOnExecutionContext(again);
+    const later = (await envelopes()).slice(before);
+    expect(
+      itemsOf(later, "event").filter((item) =>
+        JSON.stringify(item.payload).includes("a local GitHub stand-in"),
+      ),
+    ).toHaveLength(events.length);
+    expect(events).toHaveLength(1);
   });
 
   it("refuses to sign in through a local GitHub stand-in, with a clear page", async () => {
@@ -248,8 +282,8 @@ describe("a deployed Worker", () => {
     });
     expect(response.status).toBe(503);
     const html = await response.text();
-    expect(html).toContain("This server is misconfigured");
-    expect(html).toContain("only ENVIRONMENT=development may use one");
+    expect(html).toContain("This server is misconfigured. Its GITHUB_WEB_URL setting needs fixing");
+    expect(html).not.toContain("localhost:8790");
     expect(html).not.toContain("test-github-secret");
   });
 });

@@ -104,6 +104,6 @@ describe("Origin and Host on the MCP routes", () => {
     ).toEqual(["https://app.example.com", "http://localhost:6274"]);
     const misconfigured = await call("https://observable-mcp.test/mcp", { MCP_ALLOWED_ORIGINS: "*" });
     expect(misconfigured.status).toBe(503);
-    expect(misconfigured.text).toContain("MCP_ALLOWED_ORIGINS must list origins");
+    expect(misconfigured.text).toContain("Its MCP_ALLOWED_ORIGINS setting needs fixing");
   });
 });

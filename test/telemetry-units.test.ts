@@ -303,6 +303,28 @@ describe("Sentry options", () => {
     ).toBe(0.5);
   });
 
+  it.each(["0,5", "50%", "2", "-0.1"])(
+    "applies the documented default rate 1 to a malformed SENTRY_TRACES_SAMPLE_RATE (%s), saying so once",
+    (value) => {
+      const lines: string[] = [];
+      const original = console.error;
+      console.error = (line: string) => lines.push(line);
+      try {
+        for (let i = 0; i < 3; i++) {
+          const { tracesSampler } = sentryOptions({ SENTRY_TRACES_SAMPLE_RATE: value });
+          expect(tracesSampler?.({ name: "x", attributes: {}, inheritOrSampleWith: (r: number) => r })).toBe(
+            1,
+          );
+        }
+      } finally {
+        console.error = original;
+      }
+      expect(
+        lines.filter((line) => line.includes("SENTRY_TRACES_SAMPLE_RATE must be a number")),
+      ).toHaveLength(1);
+    },
+  );
+
   it("drops Dedupe so every quoted Event ID is sent", () => {
     const options = sentryOptions({ SENTRY_DSN: "https://key@o1.ingest.sentry.io/1" });
     const kept =

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFault } from "./helpers/github";
 import { callTraced, connect, type Transport } from "./helpers/mcp";
 import { signIn } from "./helpers/oauth";
-import { attr, envelopes, itemsOf, spansOf, waitForEvent, waitForSpan } from "./helpers/sink";
+import { attr, envelopes, itemsOf, mark, spansOf, waitForEvent, waitForSpan } from "./helpers/sink";
 
 /** The span of the call made in trace `traceId`, once the sink has it. */
 function spanIn(traceId: string, tool: string) {
@@ -205,10 +205,34 @@ describe.each<Transport>(["streamable-http", "sse"])("tools over %s", (transport
     ]);
   });
 
-  it("explains a repository without a README", async () => {
-    await expect(
-      client.readResource({ uri: "github://repos/octo-org/design-system/readme" }),
-    ).rejects.toThrow(/GitHub found nothing there/);
+  it("explains a repository without a README with the resource-not-found code", async () => {
+    const error = await client.readResource({ uri: "github://repos/octo-org/design-system/readme" }).then(
+      () => undefined,
+      (thrown: unknown) => thrown as { code?: number; message?: string },
+    );
+    expect(error?.code).toBe(-32002);
+    expect(error?.message).toMatch(/GitHub found nothing there/);
+  });
+
+  it("answers a resource URI with an invalid name with the invalid-params code", async () => {
+    const error = await client.readResource({ uri: "github://repos/-bad-/hello-world/readme" }).then(
+      () => undefined,
+      (thrown: unknown) => thrown as { code?: number; message?: string },
+    );
+    expect(error?.code).toBe(-32602);
+    expect(error?.message).toContain("The URI must look like github://repos/{owner}/{repo}/readme");
+  });
+
+  it("shows GitHub's own message and the fields a 422 names, without reporting it", async () => {
+    const before = await mark();
+    const call = await callTraced(client, "search_issues", { query: "repo:nobody-zz/nothing-here crash" });
+    expect(call.result.isError).toBe(true);
+    expect(call.text).toContain("GitHub refused this (422). GitHub said: Validation Failed (q invalid");
+    expect(call.text).toContain("cannot be searched");
+    const span = await spanIn(call.traceId, "search_issues");
+    expect(attr(span, "mcp.tool.error_kind")).toBe("upstream_validation");
+    const events = itemsOf((await envelopes()).slice(before), "event");
+    expect(events.filter((item) => JSON.stringify(item.payload).includes(call.traceId))).toEqual([]);
   });
 
   it("gets the triage prompt", async () => {

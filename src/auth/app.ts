@@ -5,10 +5,10 @@ import {
   CimdFetchError,
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
-import * as Sentry from "@sentry/cloudflare";
 import { Hono } from "hono";
 import { type Config, readConfig } from "../config";
-import { ConfigurationError, UpstreamError, UserInputError } from "../errors";
+import { classifyError, UserInputError } from "../errors";
+import { reportError } from "../telemetry/report";
 import { challengeFor, createVerifier, exchangeCode, githubAuthorizeUrl } from "./github-oauth";
 import { consentPage, errorPage, page, pageHeaders } from "./pages";
 import { grantPropsFor } from "./props";
@@ -60,7 +60,11 @@ authApp.post("/authorize", async (c) => {
   const refusal = signInUnavailable(config);
   if (refusal) return refusal;
   const oauth = c.env.OAUTH_PROVIDER;
-  const form = await c.req.formData();
+  const form = await c.req.formData().catch(() => {
+    throw new UserInputError(
+      "The consent form was not sent as a form. Start the sign-in again from your MCP client.",
+    );
+  });
   const handle = String(form.get("handle") ?? "");
   if (form.get("decision") !== "approve") {
     const denied = await oauth.denyConsent(c.req.raw, handle);
@@ -135,24 +139,20 @@ authApp.onError((error) => {
       pageHeaders(400),
     );
   }
-  if (error instanceof UserInputError) {
-    return new Response(errorPage("Sign-in failed", error.message), pageHeaders(400));
-  }
-  if (error instanceof UpstreamError) {
-    if (!error.expected) Sentry.captureException(error);
-    return new Response(errorPage("GitHub sign-in failed", error.hint), pageHeaders(502));
-  }
-  if (error instanceof ConfigurationError) {
-    // The operator's to fix, and the message names only settings, never their secret values.
-    Sentry.captureException(error);
-    return new Response(errorPage("This server is misconfigured", error.message), pageHeaders(503));
-  }
-  const eventId = Sentry.captureException(error);
-  return new Response(
-    errorPage("Something went wrong", `The sign-in failed on our side. Reference: ${eventId}`),
-    pageHeaders(500),
-  );
+  return errorResponse(error, "GitHub sign-in");
 });
+
+/**
+ * The HTTP edge of the error contract (src/errors.ts decides what is reported and said): a page with
+ * the verdict's status and text, and the Event ID when one was sent.
+ */
+export function errorResponse(error: unknown, what: string): Response {
+  const verdict = classifyError(error);
+  const eventId = reportError(error, verdict, "http");
+  const title = verdict.kind === "configuration" ? verdict.title : `${what} failed`;
+  const reference = eventId ? ` Reference: ${eventId}` : "";
+  return new Response(errorPage(title, `${verdict.text}${reference}`), pageHeaders(verdict.status));
+}
 
 /** With no GitHub OAuth app configured, sign-in cannot work: say so instead of redirecting anywhere. */
 function signInUnavailable(config: Config): Response | undefined {

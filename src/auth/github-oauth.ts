@@ -1,6 +1,7 @@
 import type { Config } from "../config";
-import { UpstreamError, UserInputError } from "../errors";
+import { ConfigurationError, UpstreamError, UserInputError } from "../errors";
 import { createGitHubClient, type GitHubUser } from "../github/client";
+import { createLogger } from "../telemetry/logger";
 
 /** A random PKCE verifier (RFC 7636: 43 to 128 unreserved characters). */
 export function createVerifier(): string {
@@ -80,6 +81,12 @@ export async function exchangeCode(
       },
     );
   }
+  if (response.status === 404) {
+    // github.com always has this endpoint: a 404 means GITHUB_WEB_URL points somewhere else.
+    throw new ConfigurationError(
+      "GITHUB_WEB_URL does not look like GitHub: its /login/oauth/access_token answered 404.",
+    );
+  }
   if (!response.ok) {
     throw new UpstreamError(`GitHub's token endpoint answered ${response.status}`, {
       status: response.status,
@@ -94,12 +101,7 @@ export async function exchangeCode(
         "GitHub says the sign-in code is incorrect or expired. Start the sign-in again.",
       );
     }
-    // incorrect_client_credentials, redirect_uri_mismatch...: the deployment is misconfigured.
-    throw new UpstreamError(`GitHub refused the token exchange: ${body.error}`, {
-      status: 400,
-      reason: "validation",
-      hint: "The server's GitHub OAuth app settings do not match; the operator must fix them.",
-    });
+    throw new ConfigurationError(operatorMistake(body.error.slice(0, 64)));
   }
   if (typeof body.access_token !== "string" || body.access_token.length === 0) {
     throw new UpstreamError("GitHub's token response had no access_token", {
@@ -114,6 +116,34 @@ export async function exchangeCode(
     timeoutMs: config.githubTimeoutMs,
   });
   const user = await github.getAuthenticatedUser();
-  if (config.collectEmail && user.email === null) user.email = await github.getPrimaryEmail();
+  if (config.collectEmail && user.email === null) user.email = await primaryEmailOrNone(github);
   return { accessToken: body.access_token, user };
+}
+
+/**
+ * With GITHUB_COLLECT_EMAIL on but without the `user:email` scope, GitHub refuses /user/emails: the
+ * sign-in goes on without an email, and the operator is told once in the logs why none is stored.
+ */
+async function primaryEmailOrNone(github: ReturnType<typeof createGitHubClient>): Promise<string | null> {
+  try {
+    return await github.getPrimaryEmail();
+  } catch (error) {
+    if (!(error instanceof UpstreamError) || !error.expected) throw error;
+    createLogger().warn(
+      "GITHUB_COLLECT_EMAIL is on, but GitHub refused /user/emails; signed in without an email. Add user:email to GITHUB_SCOPES.",
+      { "http.response.status_code": error.status },
+    );
+    return null;
+  }
+}
+
+/** What GitHub's token error means for the operator: the deployment, not the user, must change. */
+function operatorMistake(code: string): string {
+  if (code === "incorrect_client_credentials") {
+    return "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are not a valid pair for a GitHub OAuth app (GitHub: incorrect_client_credentials).";
+  }
+  if (code === "redirect_uri_mismatch") {
+    return "PUBLIC_URL (or the request's origin) + /callback is not the GitHub OAuth app's callback URL (GitHub: redirect_uri_mismatch).";
+  }
+  return `GITHUB_CLIENT_ID: GitHub refused the token exchange with ${code}; check the GitHub OAuth app's settings.`;
 }

@@ -446,5 +446,12 @@ async function toUpstreamError(response: Response, method: string, route: Route)
     hint = "GitHub refused the request; check the input.";
   }
   const message = `GitHub answered ${status} to ${method} ${route}${githubMessage ? `: ${githubMessage}` : ""}`;
-  return new UpstreamError(message, { status, reason, hint, requestId, resetAt });
+  return new UpstreamError(message, {
+    status,
+    reason,
+    hint,
+    requestId,
+    resetAt,
+    upstreamMessage: githubMessage.slice(0, 500) || undefined,
+  });
 }

@@ -4,7 +4,7 @@ import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
 import { revokeClientGrants } from "../auth/provider";
 import { readConfig } from "../config";
-import { ConfigurationError } from "../errors";
+import { AuthenticationError } from "../errors";
 import { createGitHubClient, githubRouteTemplater } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
@@ -41,7 +41,8 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
       {
         baseContext: () => {
           const props = this.props;
-          if (!props?.accessToken) throw new ConfigurationError("This MCP session has no GitHub grant.");
+          if (!props?.accessToken)
+            throw new AuthenticationError("This MCP session carries no GitHub sign-in.");
           const clientInfo = this.server.server.getClientVersion();
           return {
             user: { id: props.githubId, login: props.login, name: props.name },

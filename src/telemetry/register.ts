@@ -14,7 +14,7 @@ import * as Sentry from "@sentry/cloudflare";
 import { z } from "zod";
 import type { MediaContent } from "../content";
 import type { ServerContext } from "../context";
-import { UpstreamError, UserInputError } from "../errors";
+import { classifyError, UpstreamError, UserInputError } from "../errors";
 import { boundText, describeCut, type Truncation } from "../mcp/bounds";
 import type { PromptDefinition, PromptMessage } from "../prompts/define";
 import type { ResourceBody, ResourceDefinition, ResourceTemplateDefinition } from "../resources/define";
@@ -27,6 +27,7 @@ import {
   requestStateOf,
   type TelemetryHost,
 } from "./protocol";
+import { reportError } from "./report";
 
 /** Everything the server offers. */
 export interface Catalog {
@@ -46,7 +47,8 @@ export interface Catalog {
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-type Reply = { text: string; isError: boolean };
+/** A handler's outcome: its text, or the error reply and the JSON-RPC code a failed read or prompt gets. */
+type Reply = { text: string; isError: boolean; rpcCode?: number };
 
 /**
  * Registers every tool, resource template and prompt with the MCP server and instruments the
@@ -137,7 +139,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
           return textOf(built);
         });
         const text = bounded(host, extra, reply.text, () => PROMPT_REST);
-        if (reply.isError) throw new ReplyError(text);
+        if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
         if (messages) return { messages: boundedMessages(host, extra, messages) };
         return {
           messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
@@ -198,11 +200,6 @@ function rateLimited(host: TelemetryHost, extra: object) {
   return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
 }
 
-/** Makes the SDK answer a failed resource read or prompt as a JSON-RPC error carrying our text. */
-class ReplyError extends Error {
-  override readonly name = "ReplyError";
-}
-
 /**
  * Runs a resource read observed and bounds its text (from `offset`, where a ranged read starts); a
  * blob passes as read. A failure becomes a JSON-RPC error carrying the reply text.
@@ -219,7 +216,7 @@ async function readObserved(
     body = await read(ctx);
     return typeof body === "string" ? body : "";
   });
-  if (reply.isError) throw new ReplyError(bounded(host, extra, reply.text, rest));
+  if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, bounded(host, extra, reply.text, rest));
   return typeof body === "string" ? bounded(host, extra, reply.text, rest, offset) : body;
 }
 
@@ -360,7 +357,7 @@ async function runObserved(
     if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host, span);
     const reply = toReply(error, host.development);
     state.errorKind = reply.kind;
-    return { text: reply.text, isError: true };
+    return { text: reply.text, isError: true, rpcCode: reply.rpcCode };
   }
 }
 
@@ -373,28 +370,22 @@ async function revokeGrants(host: TelemetryHost, span: ReturnType<typeof Sentry.
   try {
     span?.setAttribute("mcp.grant.revoked", await host.revokeGrants());
   } catch (error) {
-    Sentry.captureException(error, { mechanism: { type: "mcp.grant_revocation", handled: true } });
+    reportError(error, classifyError(error), "mcp.grant_revocation");
   }
 }
 
 /**
- * The error contract: the caller's mistakes and GitHub's 4xx are explained and not reported;
- * everything else is reported, and the reply carries the Event ID and nothing internal.
+ * The MCP edge of the error contract (src/errors.ts decides): the caller's mistakes and GitHub's 4xx
+ * are explained and not reported; everything else is reported, and the reply carries the Event ID and
+ * nothing internal (the raw message only in development).
  */
-function toReply(error: unknown, development: boolean): { text: string; kind: string } {
-  if (error instanceof UserInputError) return { text: error.message, kind: "user_input" };
-  if (error instanceof UpstreamError && error.expected) {
-    return { text: `GitHub refused this (${error.status}). ${error.hint}`, kind: `upstream_${error.reason}` };
-  }
-  const eventId = Sentry.captureException(error, { mechanism: { type: "mcp.tool", handled: false } });
-  const reported = Sentry.getClient()?.getDsn() !== undefined;
-  const what =
-    error instanceof UpstreamError
-      ? `GitHub could not complete this. ${error.hint}`
-      : "Something went wrong on our side.";
-  const reference = reported ? ` Event ID: ${eventId}` : "";
+function toReply(error: unknown, development: boolean): { text: string; kind: string; rpcCode: number } {
+  const verdict = classifyError(error);
+  const eventId = reportError(error, verdict, "mcp.tool");
+  const reference = eventId ? ` Event ID: ${eventId}` : "";
   const detail =
-    development && error instanceof Error ? `\n(development) ${error.name}: ${error.message}` : "";
-  const kind = error instanceof UpstreamError ? `upstream_${error.reason}` : "internal";
-  return { text: `${what}${reference}${detail}`, kind };
+    development && verdict.report !== "never" && error instanceof Error
+      ? `\n(development) ${error.name}: ${error.message}`
+      : "";
+  return { text: `${verdict.text}${reference}${detail}`, kind: verdict.kind, rpcCode: verdict.rpcCode };
 }

@@ -40,7 +40,7 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
   // Development with no DSN: everything goes to the local Spotlight sidecar through the tunnel option,
   // so errors, traces and logs are visible without a Sentry account. With a DSN, Spotlight gets a copy.
   const dsn = configuredDsn ?? (spotlight ? SPOTLIGHT_ONLY_DSN : undefined);
-  const rate = Number(env.SENTRY_TRACES_SAMPLE_RATE ?? "1");
+  const rate = defaultSampleRate(env.SENTRY_TRACES_SAMPLE_RATE);
   return {
     dsn,
     enabled: dsn !== undefined,
@@ -56,10 +56,7 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
     ...(spotlight ? { traceLifecycle: "static" as const } : {}),
     release: env.CF_VERSION_METADATA?.id || undefined,
     environment,
-    tracesSampler: createTracesSampler(
-      Number.isFinite(rate) ? Math.min(Math.max(rate, 0), 1) : 1,
-      toolRatesOrNone(env.SENTRY_TOOL_SAMPLE_RATES),
-    ),
+    tracesSampler: createTracesSampler(rate, toolRatesOrNone(env.SENTRY_TOOL_SAMPLE_RATES)),
     // W3C traceparent on calls to GitHub as well as sentry-trace, so the trace carries on past us.
     propagateTraceparent: true,
     // Collect structure, not content: no request bodies, cookies, query strings, IPs or AI inputs.
@@ -128,6 +125,27 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       return breadcrumb;
     },
   };
+}
+
+/** Malformed sample rates already logged by this isolate: said once, not on every request. */
+const warnedRates = new Set<string>();
+
+/**
+ * SENTRY_TRACES_SAMPLE_RATE, a number from 0 to 1 (default 1). A malformed value (`0,5`, `50%`, `2`) is
+ * logged once per isolate, naming the setting, and the documented default applies.
+ */
+function defaultSampleRate(value: string | undefined): number {
+  const text = value?.trim() ?? "";
+  if (text === "") return 1;
+  const rate = Number(text);
+  if (Number.isFinite(rate) && rate >= 0 && rate <= 1) return rate;
+  if (!warnedRates.has(text)) {
+    warnedRates.add(text);
+    createLogger().error(
+      `SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1, such as 0.5; got "${text.slice(0, 32)}". The default 1 applies.`,
+    );
+  }
+  return 1;
 }
 
 /**
