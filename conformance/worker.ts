@@ -1,6 +1,7 @@
 // The conformance profile: the production Worker front (OAuth provider, auth app, /mcp and /sse) and
 // the production McpAgent host, serving the conformance suite's fixture catalog instead of ours.
-// Only conformance/wrangler.jsonc points here; `npm run deploy` never bundles it.
+// Only the profile config scripts/conformance.mjs writes (from wrangler.jsonc) points here;
+// `npm run deploy` never bundles it.
 import * as Sentry from "@sentry/cloudflare";
 import { hostSentryOptions, ObservableMcpBase } from "../src/mcp/agent";
 import type { Catalog } from "../src/telemetry/register";

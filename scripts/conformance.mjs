@@ -1,8 +1,9 @@
 // `npm run conformance`: the official MCP conformance server suite (@modelcontextprotocol/conformance,
 // its active suite at the current spec version) against the conformance profile of this server.
 //
-//   1. starts the GitHub stand-in (port 18790) and `wrangler dev` for conformance/wrangler.jsonc
-//      (port 18788): the production Worker front and McpAgent host with the suite's fixture catalog
+//   1. starts the GitHub stand-in (port 18790) and `wrangler dev` (port 18788) for the conformance
+//      profile: wrangler.jsonc with conformance/worker.ts as the entry, i.e. the production Worker
+//      front and McpAgent host with the suite's fixture catalog
 //   2. signs in once through the real OAuth flow (consent page, the stand-in's GitHub, the token)
 //   3. starts a loopback proxy (port 18789) that adds that bearer token to every /mcp request: the
 //      suite's CLI cannot send an Authorization header, and the Worker must not accept anything less
@@ -11,8 +12,17 @@
 // Exits non-zero when any scenario fails, with no expected-failures list. Stops everything it
 // started. The stack's and the suite's output go to .conformance/ (results per scenario included).
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { experimental_readRawConfig } from "wrangler";
 import { startAuthProxy } from "./lib/auth-proxy.mjs";
 import { freePort } from "./lib/http.mjs";
 import { signIn } from "./lib/oauth.mjs";
@@ -53,6 +63,34 @@ process.on("SIGINT", () => fail("interrupted"));
 process.on("SIGTERM", () => fail("terminated"));
 watchParent(() => fail("the parent process (npm) is gone"));
 setTimeout(() => fail(`no result within ${WATCHDOG_MS / 60_000} minutes`), WATCHDOG_MS).unref();
+
+/**
+ * The profile's wrangler config, made from wrangler.jsonc so its flags, bindings and vars are always
+ * production's: only the name, the entry and the Durable Object class bound as MCP_OBJECT differ.
+ */
+function writeProfileConfig() {
+  const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.jsonc") });
+  const { $schema: _schema, upload_source_maps: _sourceMaps, ...production } = rawConfig;
+  const rename = (name) => (name === "ObservableMcp" ? "ConformanceMcp" : name);
+  const profile = {
+    ...production,
+    name: `${production.name}-conformance`,
+    main: join(ROOT, "conformance/worker.ts"),
+    durable_objects: {
+      bindings: production.durable_objects.bindings.map((binding) => ({
+        ...binding,
+        class_name: rename(binding.class_name),
+      })),
+    },
+    migrations: production.migrations.map((migration) => ({
+      ...migration,
+      new_sqlite_classes: migration.new_sqlite_classes?.map(rename),
+    })),
+  };
+  const path = join(OUT, "wrangler.json");
+  writeFileSync(path, `${JSON.stringify(profile, null, 2)}\n`);
+  return path;
+}
 
 /** Runs the suite's CLI; resolves with its exit code once it ends. Its output goes to suite.log. */
 function runSuite(url) {
@@ -101,7 +139,7 @@ try {
     standIn: true,
     spotlight: false,
     isolated: true,
-    wranglerConfig: join(ROOT, "conformance/wrangler.jsonc"),
+    wranglerConfig: writeProfileConfig(),
     log: (source, line) => stackLog.write(`[${source}] ${stripAnsi(line)}\n`),
   });
   cleanups.push(stack.stop);
