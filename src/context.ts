@@ -1,3 +1,4 @@
+import type { PrimitiveSchemaDefinition } from "@modelcontextprotocol/sdk/types.js";
 import type { GitHubClient } from "./github/client";
 
 /** The signed-in GitHub user a request acts for. */
@@ -23,6 +24,45 @@ export interface Logger {
   error(message: string, fields?: Record<string, string | number | boolean>): void;
 }
 
+/** MCP's log levels, least to most severe. */
+export type ClientLogLevel =
+  | "debug"
+  | "info"
+  | "notice"
+  | "warning"
+  | "error"
+  | "critical"
+  | "alert"
+  | "emergency";
+
+/** A form the user fills in (elicitation): a flat object of primitive or enum fields. */
+export interface ElicitationSchema {
+  type: "object";
+  properties: Record<string, PrimitiveSchemaDefinition>;
+  required?: string[];
+}
+
+/** What the user did with an elicitation, and what they entered when they accepted. */
+export interface ElicitationResult {
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, unknown>;
+}
+
+/**
+ * The way back to the MCP client during one request: everything sent here belongs to that request
+ * (it travels on the request's own stream).
+ */
+export interface ClientChannel {
+  /** Reports progress; a no-op unless the client asked for progress on this request. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Sends the client a log message (notifications/message), unless its level is below the client's. */
+  log(level: ClientLogLevel, message: string): Promise<void>;
+  /** Asks the client's model to answer `prompt` (sampling) and returns its text. */
+  sample(prompt: string, maxTokens: number): Promise<string>;
+  /** Asks the user to fill in a form (elicitation). */
+  elicit(message: string, schema: ElicitationSchema): Promise<ElicitationResult>;
+}
+
 /**
  * What a tool may know. The host (Durable Object today, a stdio process later) builds it once per
  * request; tools never read `env`, props or Sentry themselves.
@@ -37,4 +77,6 @@ export interface ServerContext {
    * A no-op where nothing observes.
    */
   setOrganization(slug: string): void;
+  /** Talks back to the client during this request, where the host can (over MCP it always can). */
+  channel?: ClientChannel;
 }

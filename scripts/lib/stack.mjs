@@ -83,6 +83,7 @@ export function wranglerEnv(base = process.env, { color = false } = {}) {
  *   vars: extra Worker vars (KEY -> value), passed with --var after everything else
  *   isolated: ignore the developer's .dev.vars and .env (the e2e run must not depend on them)
  *   color: let wrangler colour its output (it is piped, so it cannot tell a terminal itself)
+ *   wranglerConfig: another wrangler config than ./wrangler.jsonc (the conformance profile's)
  *   log(source, line): where child output goes
  */
 export function createStack({
@@ -92,6 +93,7 @@ export function createStack({
   vars = {},
   isolated = false,
   color = false,
+  wranglerConfig,
   log,
   readyTimeoutMs = 120_000,
 }) {
@@ -175,6 +177,7 @@ export function createStack({
     const args = [
       join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
       "dev",
+      ...(wranglerConfig ? ["--config", wranglerConfig] : []),
       "--port",
       String(ports.worker),
       "--inspector-port",

@@ -8,10 +8,11 @@ import { AuthenticationError } from "../errors";
 import { createGitHubClient, githubRouteTemplater } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
-import { registerCatalog } from "../telemetry/register";
+import { type Catalog, registerCatalog } from "../telemetry/register";
 import { type SentryEnv, sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
+import { ClientChannels } from "./channel";
 import { SendingEventStore } from "./event-store";
 import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
 
@@ -19,8 +20,12 @@ const SERVER_VERSION = "0.1.0";
 /** Durable Object storage key of the session's telemetry record (see docs/storage.md). */
 const SESSION_KEY = "telemetry:session";
 
-/** The MCP server for one session: one Durable Object per MCP session, on /mcp or /sse. */
-class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
+/**
+ * The MCP server for one session: one Durable Object per MCP session, on /mcp or /sse. Exported for
+ * profiles that serve another catalog through the same host (conformance/worker.ts); production
+ * binds only the instrumented `ObservableMcp` below.
+ */
+export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
   server = new McpServer({ name: "observable-mcp", version: SERVER_VERSION });
   private sentryClient: ReturnType<typeof Sentry.getClient>;
 
@@ -29,6 +34,8 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
     // isolate's client is current here; onSSEMcpMessage needs it later, when it is not.
     this.sentryClient = Sentry.getClient();
     const config = readConfig(this.env);
+    const catalog = this.catalog();
+    const channels = new ClientChannels(this.server, { logging: catalog.clientLogging === true });
     registerCatalog(
       this.server,
       {
@@ -70,18 +77,24 @@ class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
           const props = this.props;
           return props ? revokeClientGrants(this.env, String(props.githubId), props.clientId) : 0;
         },
+        channel: (extra) => channels.for(extra),
         session: new SessionTracker({
           get: () => this.ctx.storage.kv.get<SessionRecord>(SESSION_KEY),
           put: (record) => this.ctx.storage.kv.put(SESSION_KEY, record),
         }),
       },
-      { tools, resourceTemplates, prompts },
+      catalog,
     );
   }
 
   /** Streamable HTTP replay storage that never swallows a message it cannot store (see event-store.ts). */
   protected override getEventStore(): SendingEventStore {
     return new SendingEventStore(this.ctx.storage);
+  }
+
+  /** What this server offers: the production catalog, unless a profile serves another one. */
+  protected catalog(): Catalog {
+    return { tools, resourceTemplates, prompts };
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
-import type { ServerContext } from "../context";
+import type { ClientChannel, ServerContext } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics, recordTruncation } from "./metrics";
 import type { SessionTracker } from "./session";
@@ -48,6 +50,8 @@ export interface TelemetryHost {
   admitToolCall(): Promise<boolean>;
   /** The retry hint for a call refused by the rate limit. */
   rateLimitedText: string;
+  /** The way back to the client for one request, where the host offers one. */
+  channel?(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): ClientChannel;
 }
 
 /** What the catalog tells the protocol layer, so names from clients are only used when known. */

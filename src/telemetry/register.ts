@@ -1,12 +1,23 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type ServerNotification,
+  type ServerRequest,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
+import { z } from "zod";
+import type { MediaContent } from "../content";
 import type { ServerContext } from "../context";
 import { classifyError, UpstreamError, UserInputError } from "../errors";
 import { boundText, describeCut, type Truncation } from "../mcp/bounds";
-import type { PromptDefinition } from "../prompts/define";
-import type { ResourceTemplateDefinition } from "../resources/define";
+import type { PromptDefinition, PromptMessage } from "../prompts/define";
+import type { ResourceBody, ResourceDefinition, ResourceTemplateDefinition } from "../resources/define";
 import type { ToolDefinition } from "../tools/define";
 import { createLogger } from "./logger";
 import {
@@ -22,8 +33,19 @@ import { reportError } from "./report";
 export interface Catalog {
   tools: Readonly<Record<string, ToolDefinition>>;
   resourceTemplates: readonly ResourceTemplateDefinition[];
+  /** Resources at fixed URIs, listed by resources/list. */
+  resources?: readonly ResourceDefinition[];
   prompts: readonly PromptDefinition[];
+  /** The server declares MCP logging, so `ctx.channel.log` reaches the client. */
+  clientLogging?: boolean;
+  /**
+   * tools/list renders input schemas in JSON Schema 2020-12 (MCP 2025-11-25's default dialect, with
+   * `$defs` kept) instead of the SDK's draft-07, which older clients expect.
+   */
+  listSchemasAs2020?: boolean;
 }
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** A handler's outcome: its text, or the error reply and the JSON-RPC code a failed read or prompt gets. */
 type Reply = { text: string; isError: boolean; rpcCode?: number };
@@ -44,43 +66,62 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
         inputSchema: tool.inputSchema,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      async (args: unknown, extra: object) => {
+      async (args: unknown, extra: Extra) => {
         if (!(await host.admitToolCall())) return rateLimited(host, extra);
-        const reply = await runObserved(host, extra, (ctx) =>
-          tool.handler(args as never, ctx).then((out) => out.text),
-        );
+        let media: readonly MediaContent[] = [];
+        const reply = await runObserved(host, extra, async (ctx) => {
+          const out = await tool.handler(args as never, ctx);
+          media = out.content ?? [];
+          return out.text;
+        });
         const text = bounded(host, extra, reply.text, () => TOOL_REST);
-        return { content: [{ type: "text" as const, text }], isError: reply.isError };
+        const content = [{ type: "text" as const, text }, ...(reply.isError ? [] : media)];
+        return { content, isError: reply.isError };
       },
     );
   }
+  if (catalog.listSchemasAs2020) listToolsAsJsonSchema2020(server, catalog.tools);
+
+  const subscribable = new Set<string>();
+  for (const resource of catalog.resources ?? []) {
+    if (resource.subscribable) subscribable.add(resource.uri);
+    server.registerResource(
+      resource.name,
+      resource.uri,
+      { title: resource.title, description: resource.description, mimeType: resource.mimeType },
+      async (uri: URL, extra: Extra) => {
+        const body = await readObserved(
+          host,
+          extra,
+          (ctx) => resource.read(ctx),
+          () => FIXED_REST,
+        );
+        return { contents: [contentsOf(uri, resource.mimeType, body)] };
+      },
+    );
+  }
+  if (subscribable.size > 0) acceptSubscriptions(server, subscribable);
 
   for (const resource of resourceVariants(catalog)) {
     server.registerResource(
       resource.name,
       new ResourceTemplate(resource.uriTemplate, { list: undefined }),
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
-      async (uri: URL, variables: Record<string, string | string[]>, extra: object) => {
+      async (uri: URL, variables: Record<string, string | string[]>, extra: Extra) => {
         const flat: Record<string, string> = {};
         for (const [key, value] of Object.entries(variables))
           flat[key] = Array.isArray(value) ? value.join("/") : value;
         const { [OFFSET]: rawOffset, ...rest } = flat;
         const offset = rawOffset === undefined ? 0 : Number(rawOffset);
-        const reply = await runObserved(host, extra, async (ctx) => {
+        const whole = uri.toString().split("?")[0];
+        const readRest = (cut: Truncation) => ` Read the rest from ${whole}?${OFFSET}=${cut.end}.]`;
+        const read = async (ctx: ServerContext) => {
           if (!Number.isSafeInteger(offset) || offset < 0)
             throw new UserInputError("offset must be a whole number of bytes, 0 or more.");
           return resource.read(rest, ctx);
-        });
-        const whole = uri.toString().split("?")[0];
-        const text = bounded(
-          host,
-          extra,
-          reply.text,
-          (cut) => ` Read the rest from ${whole}?${OFFSET}=${cut.end}.]`,
-          reply.isError ? 0 : offset,
-        );
-        if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
-        return { contents: [{ uri: uri.toString(), mimeType: resource.mimeType, text }] };
+        };
+        const body = await readObserved(host, extra, read, readRest, offset);
+        return { contents: [contentsOf(uri, resource.mimeType, body)] };
       },
     );
   }
@@ -89,10 +130,17 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
     server.registerPrompt(
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
-      async (args: Record<string, unknown>, extra: object) => {
-        const reply = await runObserved(host, extra, async () => prompt.build(args as never));
+      async (args: Record<string, unknown>, extra: Extra) => {
+        let messages: PromptMessage[] | undefined;
+        const reply = await runObserved(host, extra, async () => {
+          const built = prompt.build(args as never);
+          if (typeof built === "string") return built;
+          messages = built;
+          return textOf(built);
+        });
         const text = bounded(host, extra, reply.text, () => PROMPT_REST);
         if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
+        if (messages) return { messages: boundedMessages(host, extra, messages) };
         return {
           messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
         };
@@ -108,6 +156,7 @@ const OFFSET = "offset";
 const TOOL_REST =
   " To see the rest, ask for less at a time: a later or smaller page (page, perPage) or a narrower query, where the tool takes them.]";
 const PROMPT_REST = " Shorten the arguments to get the whole prompt.]";
+const FIXED_REST = " This resource cannot be read in parts.]";
 
 /**
  * Each resource template twice: as declared, and with `{?offset}` so a reply cut at the bound can be
@@ -151,6 +200,98 @@ function rateLimited(host: TelemetryHost, extra: object) {
   return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
 }
 
+/**
+ * Runs a resource read observed and bounds its text (from `offset`, where a ranged read starts); a
+ * blob passes as read. A failure becomes a JSON-RPC error carrying the reply text.
+ */
+async function readObserved(
+  host: TelemetryHost,
+  extra: Extra,
+  read: (ctx: ServerContext) => Promise<ResourceBody>,
+  rest: (cut: Truncation) => string,
+  offset = 0,
+): Promise<ResourceBody> {
+  let body: ResourceBody = "";
+  const reply = await runObserved(host, extra, async (ctx) => {
+    body = await read(ctx);
+    return typeof body === "string" ? body : "";
+  });
+  if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, bounded(host, extra, reply.text, rest));
+  return typeof body === "string" ? bounded(host, extra, reply.text, rest, offset) : body;
+}
+
+function contentsOf(uri: URL, mimeType: string, body: ResourceBody) {
+  return typeof body === "string"
+    ? { uri: uri.toString(), mimeType, text: body }
+    : { uri: uri.toString(), mimeType, blob: body.blob };
+}
+
+/** Prompt messages with each text within the reply bound; media pass as built. */
+function boundedMessages(host: TelemetryHost, extra: Extra, messages: readonly PromptMessage[]) {
+  return messages.map((message) =>
+    message.content.type === "text"
+      ? {
+          ...message,
+          content: {
+            ...message.content,
+            text: bounded(host, extra, message.content.text, () => PROMPT_REST),
+          },
+        }
+      : message,
+  );
+}
+
+/** The text of a prompt's messages, which is what telemetry measures. */
+function textOf(messages: readonly PromptMessage[]): string {
+  return messages
+    .map((message) => (message.content.type === "text" ? message.content.text : ""))
+    .filter((text) => text !== "")
+    .join("\n");
+}
+
+/**
+ * tools/list with each input schema in JSON Schema 2020-12, the dialect MCP 2025-11-25 makes the
+ * default (the SDK renders draft-07, which renames `$defs` and drops the dialect). Tool calls are
+ * still validated by the SDK against the same zod schemas.
+ */
+function listToolsAsJsonSchema2020(server: McpServer, tools: Catalog["tools"]): void {
+  if (Object.keys(tools).length === 0) return;
+  const listed = Object.values(tools).map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.inputSchema, { target: "draft-2020-12", io: "input" }) as {
+      type: "object";
+    },
+    annotations: { title: tool.title, ...tool.annotations },
+    // What the SDK lists for a tool registered without task support (the catalog test compares).
+    execution: { taskSupport: "forbidden" as const },
+  }));
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+}
+
+/**
+ * resources/subscribe and unsubscribe for the subscribable resources, remembered for the session.
+ * A URI that is not one of them is the caller's mistake (-32602).
+ */
+function acceptSubscriptions(server: McpServer, subscribable: ReadonlySet<string>): void {
+  const subscribed = new Set<string>();
+  const known = (uri: string) => {
+    if (!subscribable.has(uri))
+      throw new McpError(ErrorCode.InvalidParams, "No subscribable resource has this URI.");
+    return uri;
+  };
+  server.server.registerCapabilities({ resources: { subscribe: true } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    subscribed.add(known(request.params.uri));
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    subscribed.delete(known(request.params.uri));
+    return {};
+  });
+}
+
 function knownNames(catalog: Catalog): KnownNames {
   const templates = resourceVariants(catalog).map((resource) => ({
     template: resource.uriTemplate,
@@ -158,10 +299,12 @@ function knownNames(catalog: Catalog): KnownNames {
       `^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
     ),
   }));
+  const fixed = new Set((catalog.resources ?? []).map((resource) => resource.uri));
   return {
     tools: new Set(Object.keys(catalog.tools)),
     prompts: new Set(catalog.prompts.map((prompt) => prompt.name)),
-    templateFor: (uri) => templates.find((entry) => entry.pattern.test(uri))?.template,
+    templateFor: (uri) =>
+      fixed.has(uri) ? uri : templates.find((entry) => entry.pattern.test(uri))?.template,
     argumentKeys(kind, name) {
       if (kind === "tool") {
         const tool = catalog.tools[name];
@@ -189,7 +332,7 @@ function knownNames(catalog: Catalog): KnownNames {
 /** Runs a handler inside the current request's span and turns what it throws into a reply. */
 async function runObserved(
   host: TelemetryHost,
-  extra: object,
+  extra: Extra,
   run: (ctx: ServerContext) => Promise<string>,
 ): Promise<Reply> {
   const state: RequestState = requestStateOf(extra) ?? {};
@@ -203,6 +346,7 @@ async function runObserved(
       scope.setTag("organization.slug", normalised);
       span?.setAttribute("organization.slug", normalised);
     },
+    channel: host.channel?.(extra),
   };
   try {
     const text = await run(ctx);

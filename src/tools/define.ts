@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { MediaContent } from "../content";
 import type { ServerContext } from "../context";
 
 /** MCP tool annotations; all three hints are required here so every tool states its effect. */
@@ -9,9 +10,10 @@ export interface ToolAnnotations {
   idempotentHint?: boolean;
 }
 
-/** What a tool handler may return: text for the model, plus optional structured data. */
+/** What a tool handler may return: text for the model, then optional media (images, audio, resources). */
 export interface ToolOutput {
   text: string;
+  content?: readonly MediaContent[];
 }
 
 /** One tool: its schema, its hints and its handler. */
