@@ -14,33 +14,56 @@ const github = createFakeGitHub({
 });
 const sentry = createSentrySink("http://sentry.test");
 
+const outboundService = async (request: Request) => {
+  if (github.handles(request)) return github.fetch(request);
+  if (sentry.handles(request)) return sentry.fetch(request);
+  return new Response(`test outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
+};
+
+const bindings = {
+  ENVIRONMENT: "test",
+  GITHUB_WEB_URL: "http://github.test",
+  GITHUB_API_URL: "http://api.github.test",
+  GITHUB_CLIENT_ID: "test-github-client",
+  GITHUB_CLIENT_SECRET: "test-github-secret",
+  GITHUB_TIMEOUT_MS: "1000",
+  SENTRY_DSN: "http://public@sentry.test/1",
+  PUBLIC_URL: "",
+  // Low, so a prompt built from long arguments exceeds it too; no other test reply comes near.
+  MCP_MAX_REPLY_BYTES: "16384",
+};
+
+/** Test files run against the Worker with these settings (wrangler.jsonc's, then the test bindings). */
+function workers(name: string, files: { include: string[]; exclude?: string[] }, settings = {}) {
+  return {
+    extends: true as const,
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.jsonc" },
+        miniflare: { bindings: { ...bindings, ...settings }, outboundService },
+      }),
+    ],
+    test: { name, ...files },
+  };
+}
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: {
-        bindings: {
-          ENVIRONMENT: "test",
-          GITHUB_WEB_URL: "http://github.test",
-          GITHUB_API_URL: "http://api.github.test",
-          GITHUB_CLIENT_ID: "test-github-client",
-          GITHUB_CLIENT_SECRET: "test-github-secret",
-          GITHUB_TIMEOUT_MS: "1000",
-          SENTRY_DSN: "http://public@sentry.test/1",
-          PUBLIC_URL: "",
-          // Low, so a prompt built from long arguments exceeds it too; no other test reply comes near.
-          MCP_MAX_REPLY_BYTES: "16384",
-        },
-        outboundService: async (request: Request) => {
-          if (github.handles(request)) return github.fetch(request);
-          if (sentry.handles(request)) return sentry.fetch(request);
-          return new Response(`test outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
-        },
-      },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
+    projects: [
+      workers("workers", { include: ["test/**/*.test.ts"], exclude: ["test/modes/**"] }),
+      // Every telemetry mode gets the privacy scan: in development, Spotlight's static lifecycle sends
+      // transactions, to the DSN (project 2) and a copy of each envelope to the sidecar (here project 3).
+      workers(
+        "spotlight-static",
+        { include: ["test/modes/*.test.ts"] },
+        {
+          ENVIRONMENT: "development",
+          PUBLIC_URL: "https://observable-mcp.test",
+          SENTRY_DSN: "http://public@sentry.test/2",
+          SENTRY_SPOTLIGHT: "http://sentry.test/api/3/envelope/",
+        },
+      ),
+    ],
     setupFiles: ["test/helpers/privacy-scan.ts"],
     // The fake GitHub and the sink are shared; a fault set by one file must not hit another.
     fileParallelism: false,

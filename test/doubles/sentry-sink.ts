@@ -24,6 +24,8 @@ export interface SinkEnvelope {
   /** The request's Content-Encoding, or "identity". */
   encoding: string;
   raw: string;
+  /** The Sentry project id from the envelope endpoint's path (`/api/{project}/envelope/`). */
+  project?: string;
 }
 
 /**
@@ -100,7 +102,10 @@ export function createSentrySink(origin: string): SentrySink {
         }
         const raw = new TextDecoder().decode(bytes);
         try {
-          received.push(parseEnvelope(raw, wireBytes, encoding));
+          received.push({
+            ...parseEnvelope(raw, wireBytes, encoding),
+            project: /^\/api\/(\d+)\//.exec(url.pathname)?.[1],
+          });
         } catch (error) {
           return new Response(`unparseable envelope: ${String(error)}`, { status: 400 });
         }
