@@ -213,11 +213,12 @@ async function expectTool(transport, url, token, name, args, expected) {
 
 async function inspectorRun(transport, url, token) {
   const label = transport === "http" ? "/mcp" : "/sse";
+  // A fork's own tools may be listed too; these are the ones this run calls.
   await step(`Inspector CLI ${label}: tools/list has the ${TOOLS.length} tools`, async () => {
     const result = await inspector(transport, url, token, ["--method", "tools/list"]);
     const names = (result.tools ?? []).map((tool) => tool.name).sort();
     check(
-      JSON.stringify(names) === JSON.stringify([...TOOLS].sort()),
+      TOOLS.every((tool) => names.includes(tool)),
       `tools/list returned ${names.join(", ")}`,
     );
   });
@@ -410,7 +411,7 @@ async function mcpRemoteRun(label, serverUrl, extraArgs, urls, { screenshot }) {
     const { tools } = await client.listTools();
     const names = tools.map((tool) => tool.name).sort();
     check(
-      JSON.stringify(names) === JSON.stringify([...TOOLS].sort()),
+      TOOLS.every((tool) => names.includes(tool)),
       `tools/list returned ${names.join(", ")}`,
     );
     for (const [name, args, expected] of [

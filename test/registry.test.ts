@@ -5,7 +5,7 @@ import { tools } from "../src/tools";
 
 // The registry is the one list of tools; these checks keep names, files, tests and hints in step.
 const toolFiles = import.meta.glob("../src/tools/*.ts");
-const testSources = import.meta.glob("./*.test.ts", {
+const toolTests = import.meta.glob("./tools/*.test.ts", {
   query: "?raw",
   import: "default",
   eager: true,
@@ -44,12 +44,38 @@ describe("tool registry", () => {
     }
   });
 
-  it("calls every tool from at least one integration test", () => {
-    const sources = Object.values(testSources).join("\n");
-    for (const [key] of entries) expect(sources, key).toContain(`"${key}"`);
+  it("gives every tool its own test file with a happy-path and a failure-path test that call it", () => {
+    for (const [key] of entries) {
+      const file = `./tools/${key.replace(/_/g, "-")}.test.ts`;
+      const source = toolTests[file];
+      expect(source, `${file} is missing: npm run new:tool scaffolds it`).toBeDefined();
+      expect(source, file).toContain(`toolSuite("${key}"`);
+      // Each kind of test must exist and call this very tool.
+      for (const kind of ["happy path", "failure path"]) {
+        const tests = testBodies(source ?? "").filter((test) => test.title.startsWith(`${kind}:`));
+        expect(tests.length, `${file}: no "${kind}: …" test`).toBeGreaterThan(0);
+        expect(
+          tests.some((test) => test.body.includes(`"${key}"`)),
+          `${file}: no "${kind}" test calls ${key}`,
+        ).toBe(true);
+      }
+    }
+    const orphans = Object.keys(toolTests).filter(
+      (file) => !entries.some(([key]) => file === `./tools/${key.replace(/_/g, "-")}.test.ts`),
+    );
+    expect(orphans, "test files in test/tools/ for no registered tool").toEqual([]);
   });
 
   it("names resources and prompts in snake_case too", () => {
     for (const item of [...resourceTemplates, ...prompts]) expect(item.name).toMatch(/^[a-z]+(?:_[a-z]+)*$/);
   });
 });
+
+/** The `it("title", …)` blocks of a test file: each title with the source up to the next test. */
+function testBodies(source: string): Array<{ title: string; body: string }> {
+  const parts = source.split(/\n\s*it\(\s*"/).slice(1);
+  return parts.map((part) => {
+    const end = part.indexOf('"');
+    return { title: part.slice(0, end), body: part.slice(end) };
+  });
+}
