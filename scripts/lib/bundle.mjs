@@ -21,8 +21,8 @@ function quietEnv(extra = {}) {
  * `wrangler deploy --dry-run --outdir`: exactly the bundle a deploy uploads (wrangler.jsonc decides minify),
  * with its source map and, when asked, the esbuild metafile. Returns the paths and wrangler's own size line.
  */
-export async function buildWorker(outdir, { metafile } = {}) {
-  const args = [WRANGLER, "deploy", "--dry-run", "--outdir", outdir];
+export async function buildWorker(outdir, { metafile, args: extra = [] } = {}) {
+  const args = [WRANGLER, "deploy", "--dry-run", "--outdir", outdir, ...extra];
   if (metafile) args.push(`--metafile=${metafile}`);
   const { stdout, stderr } = await run(process.execPath, args, {
     cwd: ROOT,
@@ -62,6 +62,27 @@ export async function injectDebugIds(build) {
   const id = debugIdOf(readFileSync(build.script, "utf8"));
   if (!id) throw new Error(`sentry-cli sourcemaps inject left no debug ID in ${build.script}`);
   return id;
+}
+
+/** The Sentry settings `sentry-cli sourcemaps upload` needs, read from `env`; which are missing, if any. */
+export function sentryUploadSettings(env) {
+  const settings = {
+    SENTRY_AUTH_TOKEN: env.SENTRY_AUTH_TOKEN ?? "",
+    SENTRY_ORG: env.SENTRY_ORG ?? "",
+    SENTRY_PROJECT: env.SENTRY_PROJECT ?? "",
+    SENTRY_URL: env.SENTRY_URL ?? "",
+  };
+  const missing = ["SENTRY_ORG", "SENTRY_PROJECT"].filter((name) => !settings[name]);
+  return { settings, missing };
+}
+
+/**
+ * `sentry-cli sourcemaps upload`: the injected bundle and its map go to Sentry as an artifact bundle
+ * keyed by debug ID. `settings` come from sentryUploadSettings (SENTRY_URL empty means sentry.io).
+ */
+export async function uploadSourceMaps(build, settings) {
+  const env = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ""));
+  return sentryCli(["sourcemaps", "upload", build.outdir], { env });
 }
 
 /** The debug ID a bundle carries in its `//# debugId=` comment, if any. */
