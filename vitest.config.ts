@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { experimental_readRawConfig } from "wrangler";
 import { createFakeGitHub } from "./test/doubles/fake-github";
 import { createSentrySink } from "./test/doubles/sentry-sink";
 import { SummaryReporter } from "./test/summary-reporter";
@@ -14,7 +15,18 @@ const github = createFakeGitHub({
 });
 const sentry = createSentrySink("http://sentry.test");
 
+// wrangler.jsonc's `alias` (build-time substitutions that cut the bundle) applies to the tests too: the pool
+// bundles with Vite, which does not read it, and the suite must run the code that deploys.
+const { rawConfig } = experimental_readRawConfig({ config: "./wrangler.jsonc" });
+const alias = Object.fromEntries(
+  Object.entries<string>(rawConfig.alias ?? {}).map(([name, path]) => [
+    name,
+    new URL(path, import.meta.url).pathname,
+  ]),
+);
+
 export default defineConfig({
+  resolve: { alias },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },

@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import * as Sentry from "@sentry/cloudflare";
 import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
@@ -18,7 +19,12 @@ const SESSION_KEY = "telemetry:session";
 
 /** The MCP server for one session: one Durable Object per MCP session, on /mcp or /sse. */
 class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
-  server = new McpServer({ name: "observable-mcp", version: SERVER_VERSION });
+  // The Workers validator: the SDK's default (ajv) compiles with `new Function`, which Workers refuse, and
+  // is left out of the bundle (build/ajv.js).
+  server = new McpServer(
+    { name: "observable-mcp", version: SERVER_VERSION },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   private sentryClient: ReturnType<typeof Sentry.getClient>;
 
   async init(): Promise<void> {

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +112,17 @@ describe("npm run deploy with SENTRY_AUTH_TOKEN: source maps reach Sentry, and a
     expect(api.fileByDebugId(debugId, "source_map")).toBeDefined();
   });
 
+  it("is within the 560 KiB gzip budget, without the dead weight wrangler.jsonc's alias cuts", () => {
+    expect(gzipSync(readFileSync(join(DIST, "index.js"))).byteLength).toBeLessThanOrEqual(560 * 1024);
+    const sources = JSON.parse(readFileSync(join(DIST, "index.js.map"), "utf8")).sources;
+    const bundled = (pattern) => sources.filter((source) => pattern.test(source));
+    // A real package path is in the map whenever its code is in the bundle: the check can fail.
+    expect(bundled(/node_modules\/zod\/(src\/)?v4\/locales\/en\./)).not.toEqual([]);
+    expect(bundled(/node_modules\/zod\/(src\/)?v4\/locales\/(?!en\.)/)).toEqual([]);
+    expect(bundled(/node_modules\/(ajv|ajv-formats|fast-uri)\//)).toEqual([]);
+    expect(bundled(/node_modules\/(mimetext|mime-db|mime-types)\//)).toEqual([]);
+  });
+
   it("a stack trace the SDK sends from the minified bundle resolves to src/config.ts and src/index.ts", async () => {
     const script = join(DIST, "index.js");
     // A malformed setting: readConfig throws a ConfigurationError, the Worker reports it and answers 503.
@@ -173,5 +184,25 @@ describe("npm run deploy without SENTRY_AUTH_TOKEN", () => {
     expect(output).toContain("SENTRY_ORG and SENTRY_PROJECT are not set");
     expect(output).toContain("Nothing was deployed.");
     expect(output).not.toContain("building");
+  });
+});
+
+describe("the bundle's stand-ins (build/) fail loudly if the code they replace is ever reached", () => {
+  it("ajv, ajv-formats and mimetext throw an error that names the stand-in", async () => {
+    const { default: Ajv } = await import("../../build/ajv.js");
+    const { default: addFormats } = await import("../../build/ajv-formats.js");
+    const { createMimeMessage } = await import("../../build/mimetext.js");
+    expect(() => new Ajv()).toThrow(/build\/ajv\.js.*CfWorkerJsonSchemaValidator/);
+    expect(() => addFormats()).toThrow(/build\/ajv\.js/);
+    expect(() => createMimeMessage()).toThrow(/build\/mimetext\.js/);
+  });
+
+  it("zod's root z has what agents reads and refuses the rest; named exports are zod's own", async () => {
+    const shim = await import("../../build/zod/index.js");
+    const real = await import("zod/v4");
+    expect(shim.z.fromJSONSchema).toBe(real.fromJSONSchema);
+    expect(() => shim.z.object).toThrow(/z\.object is not in the Worker bundle's zod/);
+    expect(shim.ZodOptional).toBe(real.ZodOptional);
+    expect(shim.object).toBe(real.object);
   });
 });
