@@ -16,14 +16,13 @@ const github = createFakeGitHub({
 const sentry = createSentrySink("http://sentry.test");
 
 // wrangler.jsonc's `alias` (build-time substitutions that cut the bundle) applies to the tests too: the pool
-// bundles with Vite, which does not read it, and the suite must run the code that deploys.
+// bundles with Vite, which does not read it, and the suite must run the code that deploys. Wrangler matches
+// the exact import path, so these do too (Vite's string aliases would also take subpaths).
 const { rawConfig } = experimental_readRawConfig({ config: "./wrangler.jsonc" });
-const alias = Object.fromEntries(
-  Object.entries<string>(rawConfig.alias ?? {}).map(([name, path]) => [
-    name,
-    new URL(path, import.meta.url).pathname,
-  ]),
-);
+const alias = Object.entries<string>(rawConfig.alias ?? {}).map(([name, path]) => ({
+  find: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`),
+  replacement: new URL(path, import.meta.url).pathname,
+}));
 
 export default defineConfig({
   resolve: { alias },

@@ -121,6 +121,7 @@ describe("npm run deploy with SENTRY_AUTH_TOKEN: source maps reach Sentry, and a
     expect(bundled(/node_modules\/zod\/(src\/)?v4\/locales\/(?!en\.)/)).toEqual([]);
     expect(bundled(/node_modules\/(ajv|ajv-formats|fast-uri)\//)).toEqual([]);
     expect(bundled(/node_modules\/(mimetext|mime-db|mime-types)\//)).toEqual([]);
+    expect(bundled(/node_modules\/@modelcontextprotocol\/(server|client|core)\//)).toEqual([]);
   });
 
   it("a stack trace the SDK sends from the minified bundle resolves to src/config.ts and src/index.ts", async () => {
@@ -197,8 +198,32 @@ describe("the bundle's stand-ins (build/) fail loudly if the code they replace i
     expect(() => createMimeMessage()).toThrow(/build\/mimetext\.js/);
   });
 
+  it("the MCP SDK v2 classes construct to an error and never match instanceof; its functions throw", async () => {
+    const server = await import("../../build/mcp-server.js");
+    const client = await import("../../build/mcp-client/index.js");
+    expect(() => new server.McpServer()).toThrow("McpServer (MCP SDK v2) is not in the Worker bundle");
+    expect(() => new client.Client()).toThrow("Client (MCP SDK v2) is not in the Worker bundle");
+    expect(() => server.createMcpHandler()).toThrow(
+      "createMcpHandler (MCP SDK v2) is not in the Worker bundle",
+    );
+    expect({} instanceof server.McpServer).toBe(false);
+    class Transport extends client.StreamableHTTPClientTransport {}
+    expect(() => new Transport()).toThrow(/StreamableHTTPClientTransport/);
+  });
+
+  it("the v2 client's Workers validator, which agents builds at load, is the v1 SDK's working one", async () => {
+    const { CfWorkerJsonSchemaValidator } = await import("../../build/mcp-client/validators/cf-worker.js");
+    const validate = new CfWorkerJsonSchemaValidator({ draft: "7" }).getValidator({
+      type: "object",
+      properties: { n: { type: "number" } },
+      required: ["n"],
+    });
+    expect(validate({ n: 1 }).valid).toBe(true);
+    expect(validate({ n: "one" }).valid).toBe(false);
+  });
+
   it("zod's root z has what agents reads and refuses the rest; named exports are zod's own", async () => {
-    const shim = await import("../../build/zod/index.js");
+    const shim = await import("../../build/zod.js");
     const real = await import("zod/v4");
     expect(shim.z.fromJSONSchema).toBe(real.fromJSONSchema);
     expect(() => shim.z.object).toThrow(/z\.object is not in the Worker bundle's zod/);

@@ -4,9 +4,9 @@
 // bundle the only other reader of "zod"'s `z` is agents' MCP client manager (`z.fromJSONSchema`), which this
 // server never calls. So `z` here holds what that code uses and fails loudly on anything else, and every
 // named export is zod's own.
-import { fromJSONSchema } from "../../node_modules/zod/v4/index.js";
+import { fromJSONSchema } from "zod/v4";
 
-export * from "../../node_modules/zod/v4/index.js";
+export * from "zod/v4";
 
 const provided = { fromJSONSchema };
 
@@ -15,7 +15,7 @@ export const z = new Proxy(provided, {
     if (Object.hasOwn(target, name)) return target[name];
     if (typeof name === "symbol" || name === "then") return undefined;
     throw new Error(
-      `z.${String(name)} is not in the Worker bundle's zod (build/zod/index.js): import * as z from "zod/v4"`,
+      `z.${String(name)} is not in the Worker bundle's zod (build/zod.js): import * as z from "zod/v4"`,
     );
   },
 });
