@@ -50,9 +50,9 @@ try {
   const rows = [["package", "KiB in output", "%", ...(baseline ? ["change"] : [])]];
   const names = new Set([...report.packages.map((row) => row.name), ...before.keys()]);
   const now = new Map(report.packages.map((row) => [row.name, row]));
-  const ordered = [...names].sort(
-    (a, b) => (now.get(b)?.rawBytes ?? 0) - (now.get(a)?.rawBytes ?? 0) || a.localeCompare(b),
-  );
+  // Largest first, now or in the baseline, so a package a cut removed still shows.
+  const weight = (name) => Math.max(now.get(name)?.rawBytes ?? 0, before.get(name)?.rawBytes ?? 0);
+  const ordered = [...names].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
   const top = Number(flags.top);
   for (const name of ordered.slice(0, top)) {
     const bytes = now.get(name)?.rawBytes ?? 0;
