@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { experimental_readRawConfig } from "wrangler";
 import { createFakeGitHub } from "./test/doubles/fake-github";
 import { createSentrySink } from "./test/doubles/sentry-sink";
 import { SummaryReporter } from "./test/summary-reporter";
@@ -13,6 +14,15 @@ const github = createFakeGitHub({
   clientSecret: "test-github-secret",
 });
 const sentry = createSentrySink("http://sentry.test");
+
+// wrangler.jsonc's `alias` (build-time substitutions that cut the bundle) applies to the tests too: the pool
+// bundles with Vite, which does not read it, and the suite must run the code that deploys. Wrangler matches
+// the exact import path, so these do too (Vite's string aliases would also take subpaths).
+const { rawConfig } = experimental_readRawConfig({ config: "./wrangler.jsonc" });
+const alias = Object.entries<string>(rawConfig.alias ?? {}).map(([name, path]) => ({
+  find: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`),
+  replacement: new URL(path, import.meta.url).pathname,
+}));
 
 const outboundService = async (request: Request) => {
   if (github.handles(request)) return github.fetch(request);
@@ -48,6 +58,7 @@ function workers(name: string, files: { include: string[]; exclude?: string[] },
 }
 
 export default defineConfig({
+  resolve: { alias },
   test: {
     projects: [
       workers("workers", { include: ["test/**/*.test.ts"], exclude: ["test/modes/**"] }),

@@ -3,7 +3,7 @@
 // (see its examples/servers/typescript/everything-server.ts). Served only by the conformance profile
 // (conformance/worker.ts), never by the production Worker.
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { z } from "zod";
+import * as z from "zod/v4";
 import type { ElicitationSchema, ServerContext } from "../src/context";
 import { definePrompt, type PromptDefinition } from "../src/prompts/define";
 import { defineResource, defineResourceTemplate } from "../src/resources/define";

@@ -42,7 +42,7 @@ if (existsSync(toolFile) || existsSync(testFile) || new RegExp(`^\\s+${name}[:,]
 
 writeFileSync(
   toolFile,
-  `import { z } from "zod";
+  `import * as z from "zod/v4";
 import { defineTool } from "./define";
 
 export const ${camel} = defineTool({

@@ -13,8 +13,9 @@ import {
   LoggingMessageNotificationSchema,
   ProgressNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/v4";
 import { conformanceCatalog } from "../conformance/fixtures";
 import { createGitHubClient } from "../src/github/client";
 import { ClientChannels } from "../src/mcp/channel";
@@ -36,7 +37,11 @@ async function serve(
   capabilities: ConstructorParameters<typeof Client>[1] = {},
   maxReplyBytes = 262144,
 ) {
-  const server = new McpServer({ name: "catalog-test", version: "0.0.0" });
+  // The Workers validator, as production uses: ajv is not in the bundle (build/ajv.js).
+  const server = new McpServer(
+    { name: "catalog-test", version: "0.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   const channels = new ClientChannels(server, { logging: catalog.clientLogging === true });
   registerCatalog(
     server,
@@ -60,7 +65,10 @@ async function serve(
     },
     catalog,
   );
-  const client = new Client({ name: "catalog-test-client", version: "0.0.0" }, capabilities);
+  const client = new Client(
+    { name: "catalog-test-client", version: "0.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), ...capabilities },
+  );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   await client.connect(clientSide);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/v4";
 import { UpstreamError, type UpstreamReason, UserInputError } from "../errors";
 import { LOGIN, REPOSITORY } from "./names";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/v4";
 
 /**
  * GitHub's own rules for the names this server puts into API paths, so a typo fails with a clear

@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import * as Sentry from "@sentry/cloudflare";
 import { McpAgent } from "agents/mcp";
 import type { GrantProps } from "../auth/props";
@@ -26,7 +27,12 @@ const SESSION_KEY = "telemetry:session";
  * binds only the instrumented `ObservableMcp` below.
  */
 export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
-  server = new McpServer({ name: "observable-mcp", version: SERVER_VERSION });
+  // The Workers validator: the SDK's default (ajv) compiles with `new Function`, which Workers refuse, and
+  // is left out of the bundle (build/ajv.js).
+  server = new McpServer(
+    { name: "observable-mcp", version: SERVER_VERSION },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   private sentryClient: ReturnType<typeof Sentry.getClient>;
 
   async init(): Promise<void> {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/v4";
 import { definePrompt } from "./define";
 
 export const triageIssue = definePrompt({

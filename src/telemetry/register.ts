@@ -11,7 +11,7 @@ import {
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
-import { z } from "zod";
+import * as z from "zod/v4";
 import type { MediaContent } from "../content";
 import type { ServerContext } from "../context";
 import { classifyError, UpstreamError, UserInputError } from "../errors";

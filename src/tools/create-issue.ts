@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/v4";
 import { UserInputError } from "../errors";
 import { defineTool } from "./define";
 import { ownerName, repositoryName } from "./inputs";

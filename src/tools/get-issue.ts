@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/v4";
 import { defineTool } from "./define";
 import { formatIssue } from "./format";
 import { issueNumber, ownerName, repositoryName } from "./inputs";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/v4";
 import { ownerName, repositoryName } from "../github/names";
 
 // Owner and repository names follow GitHub's rules, which live with the GitHub client.

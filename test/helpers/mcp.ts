@@ -1,6 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { entry, ORIGIN } from "./oauth";
 
 export type Transport = "streamable-http" | "sse";
@@ -32,7 +33,11 @@ export async function connect(
   extraHeaders?: HeaderSource,
   observe?: (request: Request) => void,
 ): Promise<Client> {
-  const client = new Client(clientInfo, { capabilities: {} });
+  // The Workers validator, as the server uses: the tests resolve modules as the Worker bundle does, without ajv.
+  const client = new Client(clientInfo, {
+    capabilities: {},
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+  });
   const fetcher = workerFetch(token, extraHeaders, observe);
   const wire =
     transport === "streamable-http"
