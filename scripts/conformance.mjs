@@ -65,8 +65,9 @@ watchParent(() => fail("the parent process (npm) is gone"));
 setTimeout(() => fail(`no result within ${WATCHDOG_MS / 60_000} minutes`), WATCHDOG_MS).unref();
 
 /**
- * The profile's wrangler config, made from wrangler.jsonc so its flags, bindings and vars are always
- * production's: only the name, the entry and the Durable Object class bound as MCP_OBJECT differ.
+ * The profile's wrangler config, made from wrangler.jsonc so its flags, bindings, vars and bundle
+ * aliases are always production's: only the name, the entry and the Durable Object class bound as
+ * MCP_OBJECT differ.
  */
 function writeProfileConfig() {
   const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.jsonc") });
@@ -76,6 +77,17 @@ function writeProfileConfig() {
     ...production,
     name: `${production.name}-conformance`,
     main: join(ROOT, "conformance/worker.ts"),
+    // The bundle's aliases are relative to wrangler.jsonc, and this file lives elsewhere.
+    ...(production.alias
+      ? {
+          alias: Object.fromEntries(
+            Object.entries(production.alias).map(([name, path]) => [
+              name,
+              path.startsWith(".") ? join(ROOT, path) : path,
+            ]),
+          ),
+        }
+      : {}),
     durable_objects: {
       bindings: production.durable_objects.bindings.map((binding) => ({
         ...binding,
