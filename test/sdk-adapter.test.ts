@@ -1,0 +1,90 @@
+// The one place that touches the MCP SDK's private fields (src/mcp/sdk-adapter.ts): if an SDK update
+// moves them, these fail loudly and say what moved, instead of spans silently disappearing.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { sdkProblems, wrapSdkHandlers } from "../src/mcp/sdk-adapter";
+
+const open: Client[] = [];
+
+afterEach(async () => {
+  for (const client of open.splice(0)) await client.close();
+});
+
+/** A server with one tool, every handler wrapped so each message it handles is written down. */
+async function wrappedServer() {
+  const server = new McpServer({ name: "adapter-test", version: "0.0.0" });
+  server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: "text", text }],
+  }));
+  const seen: string[] = [];
+  const wrapped = wrapSdkHandlers(server, {
+    request: (method, handler) => async (request, extra) => {
+      seen.push(`request ${method}`);
+      return handler(request, extra);
+    },
+    notification: (method, handler) => async (notification) => {
+      seen.push(`notification ${method}`);
+      return handler(notification);
+    },
+    fallback: async (request) => {
+      seen.push(`fallback ${request.method}`);
+      return {};
+    },
+  });
+  const client = new Client({ name: "adapter-test-client", version: "0.0.0" });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  open.push(client);
+  return { client, seen, wrapped };
+}
+
+describe("the MCP SDK adapter", () => {
+  it("finds the SDK's internals where it expects them (the self-check production runs at startup)", () => {
+    expect(sdkProblems()).toEqual([]);
+  });
+
+  it("puts every request, notification and unknown method through the wrappers", async () => {
+    const { client, seen, wrapped } = await wrappedServer();
+    expect(wrapped).toBe(true);
+    const result = await client.callTool({ name: "echo", arguments: { text: "hi" } });
+    expect(result.content).toEqual([{ type: "text", text: "hi" }]);
+    await client.ping();
+    await client.request({ method: "no/such/method", params: {} }, z.object({}));
+    expect(seen).toEqual([
+      "request initialize",
+      "notification notifications/initialized",
+      "request tools/call",
+      "request ping",
+      "fallback no/such/method",
+    ]);
+  });
+
+  it("says what moved, and wraps nothing, when the handler maps are gone", () => {
+    const server = new McpServer({ name: "moved", version: "0.0.0" });
+    // What an SDK release that renamed its private fields would look like from here.
+    Reflect.deleteProperty(server.server, "_requestHandlers");
+    Reflect.set(server.server, "_notificationHandlers", {});
+    expect(sdkProblems(server)).toEqual([
+      "Protocol._requestHandlers is not a Map",
+      "Protocol._notificationHandlers is not a Map",
+    ]);
+    const untouched = () => {
+      throw new Error("must not wrap");
+    };
+    expect(
+      wrapSdkHandlers(server, { request: untouched, notification: untouched, fallback: untouched }),
+    ).toBe(false);
+    expect(server.server.fallbackRequestHandler).toBeUndefined();
+  });
+
+  it("notices when a built-in handler is no longer in the map", () => {
+    const server = new McpServer({ name: "moved", version: "0.0.0" });
+    const requests = Reflect.get(server.server, "_requestHandlers") as Map<string, unknown>;
+    requests.delete("ping");
+    expect(sdkProblems(server)).toEqual(["Protocol._requestHandlers has no ping handler"]);
+  });
+});
