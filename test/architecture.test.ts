@@ -66,6 +66,11 @@ describe("the layout", () => {
     expect(violations("src/tools", ["src/telemetry", "src/mcp", "src/auth", "@sentry"])).toEqual([]);
   });
 
+  it("resources and prompts are as agnostic as tools, and take GitHub's name rules from src/github", () => {
+    const forbidden = ["src/telemetry", "src/mcp", "src/auth", "@sentry", "src/tools"];
+    expect([...violations("src/resources", forbidden), ...violations("src/prompts", forbidden)]).toEqual([]);
+  });
+
   it("core types depend on no layer: context, errors, content and the grant props import types only", () => {
     for (const path of ["src/context.ts", "src/errors.ts", "src/content.ts", "src/auth/props.ts"]) {
       const text = sources[`../${path}`] ?? "";

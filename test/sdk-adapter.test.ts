@@ -3,7 +3,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { sdkProblems, wrapSdkHandlers } from "../src/mcp/sdk-adapter";
 
@@ -63,22 +63,36 @@ describe("the MCP SDK adapter", () => {
     ]);
   });
 
-  it("says what moved, and wraps nothing, when the handler maps are gone", () => {
-    const server = new McpServer({ name: "moved", version: "0.0.0" });
-    // What an SDK release that renamed its private fields would look like from here.
-    Reflect.deleteProperty(server.server, "_requestHandlers");
-    Reflect.set(server.server, "_notificationHandlers", {});
-    expect(sdkProblems(server)).toEqual([
-      "Protocol._requestHandlers is not a Map",
-      "Protocol._notificationHandlers is not a Map",
-    ]);
+  it("says what moved, wraps nothing, and logs it once per isolate, when the handler maps are gone", () => {
+    const moved = () => {
+      const server = new McpServer({ name: "moved", version: "0.0.0" });
+      // What an SDK release that renamed its private fields would look like from here.
+      Reflect.deleteProperty(server.server, "_requestHandlers");
+      Reflect.set(server.server, "_notificationHandlers", {});
+      return server;
+    };
     const untouched = () => {
       throw new Error("must not wrap");
     };
-    expect(
-      wrapSdkHandlers(server, { request: untouched, notification: untouched, fallback: untouched }),
-    ).toBe(false);
-    expect(server.server.fallbackRequestHandler).toBeUndefined();
+    const wrapping = { request: untouched, notification: untouched, fallback: untouched };
+    const lines: string[] = [];
+    const console_ = vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
+    try {
+      const first = moved();
+      expect(sdkProblems(first)).toEqual([
+        "Protocol._requestHandlers is not a Map",
+        "Protocol._notificationHandlers is not a Map",
+      ]);
+      expect(wrapSdkHandlers(first, wrapping)).toBe(false);
+      expect(first.server.fallbackRequestHandler).toBeUndefined();
+      // A second session in the same isolate finds the same problem and says nothing more.
+      expect(wrapSdkHandlers(moved(), wrapping)).toBe(false);
+    } finally {
+      console_.mockRestore();
+    }
+    const said = lines.filter((line) => line.includes("internals moved"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain("Protocol._requestHandlers is not a Map");
   });
 
   it("notices when a built-in handler is no longer in the map", () => {
