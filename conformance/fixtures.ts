@@ -5,9 +5,9 @@
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import * as z from "zod/v4";
 import type { ElicitationSchema, ServerContext } from "../src/context";
+import type { Catalog } from "../src/mcp/register";
 import { definePrompt, type PromptDefinition } from "../src/prompts/define";
 import { defineResource, defineResourceTemplate } from "../src/resources/define";
-import type { Catalog } from "../src/telemetry/register";
 import { defineTool, type ToolDefinition, type ToolOutput } from "../src/tools/define";
 
 /** A 1x1 red PNG. */

@@ -4,7 +4,7 @@
 // `npm run deploy` never bundles it.
 import * as Sentry from "@sentry/cloudflare";
 import { hostSentryOptions, ObservableMcpBase } from "../src/mcp/agent";
-import type { Catalog } from "../src/telemetry/register";
+import type { Catalog } from "../src/mcp/register";
 
 import { conformanceCatalog } from "./fixtures";
 

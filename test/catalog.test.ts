@@ -19,11 +19,11 @@ import * as z from "zod/v4";
 import { conformanceCatalog } from "../conformance/fixtures";
 import { createGitHubClient } from "../src/github/client";
 import { ClientChannels } from "../src/mcp/channel";
+import { type Catalog, registerCatalog } from "../src/mcp/register";
 import { prompts } from "../src/prompts";
 import { definePrompt, type PromptDefinition } from "../src/prompts/define";
 import { resourceTemplates } from "../src/resources";
 import { defineResource } from "../src/resources/define";
-import { type Catalog, registerCatalog } from "../src/telemetry/register";
 import { SessionTracker } from "../src/telemetry/session";
 import { tools } from "../src/tools";
 

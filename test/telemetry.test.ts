@@ -223,6 +223,26 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
     expect(span.status).toBe("error");
   });
 
+  it("keeps concurrent calls of one session apart: each span gets its own call's outcome and organisation", async () => {
+    // Per-request state travels in AsyncLocalStorage; overlapping calls must not see each other's.
+    const [found, missing] = await Promise.all([
+      callTraced(client, "list_repositories", { owner: "octo-org", perPage: 2 }),
+      callTraced(client, "list_repositories", { owner: "no-such-org-zz" }),
+    ]);
+    expect(found.result.isError).toBe(false);
+    expect(missing.result.isError).toBe(true);
+    const [ok, failed] = await Promise.all([
+      waitForSpan("tools/call list_repositories", (s) => s.trace_id === found.traceId),
+      waitForSpan("tools/call list_repositories", (s) => s.trace_id === missing.traceId),
+    ]);
+    expect(attr(ok, "mcp.outcome")).toBe("success");
+    expect(attr(ok, "mcp.tool.error_kind")).toBeUndefined();
+    expect(attr(ok, "organization.slug")).toBe("octo-org");
+    expect(attr(failed, "mcp.outcome")).toBe("tool_error");
+    expect(attr(failed, "mcp.tool.error_kind")).toBe("upstream_not_found");
+    expect(attr(failed, "organization.slug")).toBe("no-such-org-zz");
+  });
+
   it("answers an unknown tool with a JSON-RPC error, counted as a protocol error", async () => {
     const trace = newTraceparent();
     await expect(

@@ -9,13 +9,13 @@ import { AuthenticationError } from "../errors";
 import { createGitHubClient, githubRouteTemplater } from "../github/client";
 import { prompts } from "../prompts";
 import { resourceTemplates } from "../resources";
-import { type Catalog, registerCatalog } from "../telemetry/register";
 import { type SentryEnv, sentryOptions } from "../telemetry/sentry";
 import { type SessionRecord, SessionTracker } from "../telemetry/session";
 import { tools } from "../tools";
 import { ClientChannels } from "./channel";
 import { SendingEventStore } from "./event-store";
 import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
+import { type Catalog, registerCatalog } from "./register";
 
 const SERVER_VERSION = "0.1.0";
 /** Durable Object storage key of the session's telemetry record (see docs/storage.md). */

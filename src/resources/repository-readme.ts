@@ -1,5 +1,5 @@
 import { UserInputError } from "../errors";
-import { ownerName, repositoryName } from "../tools/inputs";
+import { ownerName, repositoryName } from "../github/names";
 import { defineResourceTemplate } from "./define";
 
 export const repositoryReadme = defineResourceTemplate({

@@ -1,9 +1,9 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import * as Sentry from "@sentry/cloudflare";
-import type { ClientChannel, ServerContext } from "../context";
+import type { ServerClient, ServerUser } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics, recordTruncation } from "./metrics";
 import type { SessionTracker } from "./session";
@@ -23,35 +23,15 @@ export type Outcome =
   | "protocol_error"
   | "cancelled";
 
-/** What the host (the Durable Object) tells the telemetry layer about the current session. */
-export interface TelemetryHost {
-  /** The tool-facing context without the parts telemetry supplies (logger, organisation). */
-  baseContext(): Omit<ServerContext, "logger" | "setOrganization">;
+/** What the observed session tells telemetry about itself: how it is reached and what it remembers. */
+export interface ObservedSession {
   transport(): TransportName;
   sessionId(): string | undefined;
   session: SessionTracker;
   /** Record argument values on spans. Off unless the operator turns it on. */
   recordArgumentValues: boolean;
-  /** Put the raw error message in replies; only ever true in development. */
-  development: boolean;
   /** Keeps the runtime alive until the promise settles (the Durable Object's `ctx.waitUntil`). */
   waitUntil(promise: Promise<unknown>): void;
-  /** The reply bound: the most UTF-8 bytes of text one tool, resource or prompt reply may carry. */
-  maxReplyBytes: number;
-  /**
-   * GitHub refused the session's token (401): revoke the grants it came with, so the client's next
-   * request gets 401 and it signs in again. Resolves to how many grants were revoked.
-   */
-  revokeGrants(): Promise<number>;
-  /**
-   * Counts one tool call against the user's rate limit; false when the limit is reached, and then
-   * the reply is `rateLimitedText` and the handler does not run.
-   */
-  admitToolCall(): Promise<boolean>;
-  /** The retry hint for a call refused by the rate limit. */
-  rateLimitedText: string;
-  /** The way back to the client for one request, where the host offers one. */
-  channel?(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): ClientChannel;
 }
 
 /** What the catalog tells the protocol layer, so names from clients are only used when known. */
@@ -69,110 +49,106 @@ export interface KnownNames {
   ): { valid: true } | { valid: false; path: string; reason: string };
 }
 
-/** Per-request state shared between the protocol span and the tool wrapper, keyed by the SDK's `extra`. */
-export interface RequestState {
-  /** The tool-facing context for this request, built once. */
-  base?: Omit<ServerContext, "logger" | "setOrganization">;
-  /** Set by the tool wrapper once the handler ran; absent means the SDK rejected the call first. */
-  toolOutcome?: "success" | "tool_error" | "rate_limited";
-  errorKind?: string;
-  resultText?: string;
-  /** Set when the reply bound cut the reply: the whole text's size and the part shown. */
-  truncation?: { totalBytes: number; start: number; end: number };
+/** Who sent a message: the signed-in user and the client, when the session has a sign-in. */
+export interface Sender {
+  user: Pick<ServerUser, "id" | "login">;
+  client: ServerClient;
 }
 
-const requestStates = new WeakMap<object, RequestState>();
-const ESTIMATOR = `${TOKEN_ESTIMATOR.name}@${TOKEN_ESTIMATOR.version}`;
-
-/** The state of the request `extra` belongs to, for the tool wrapper. */
-export function requestStateOf(extra: object): RequestState | undefined {
-  return requestStates.get(extra);
+/** One MCP request as the SDK hands it to a handler. */
+export interface ObservedRequest {
+  /** The method the span is named after: the request's, or `unknown` for one no handler serves. */
+  method: string;
+  request: { method: string; params?: Record<string, unknown> };
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>;
 }
-
-type RequestLike = { method: string; params?: Record<string, unknown> };
-type ExtraLike = {
-  requestId?: string | number;
-  signal?: AbortSignal;
-  requestInfo?: { headers?: Record<string, string | string[] | undefined> };
-};
-type RequestHandler = (request: RequestLike, extra: ExtraLike) => Promise<unknown>;
-type NotificationHandler = (notification: RequestLike) => Promise<void>;
-type ProtocolInternals = {
-  _requestHandlers?: Map<string, RequestHandler>;
-  _notificationHandlers?: Map<string, NotificationHandler>;
-  fallbackRequestHandler?: RequestHandler;
-};
 
 /**
- * Opens one span per MCP message the server handles (requests and notifications), named
- * `{mcp.method.name} {target}` after the OpenTelemetry MCP conventions, in the caller's trace when
- * `params._meta.traceparent` carries one and in a new trace otherwise. Call after every tool, resource
- * and prompt is registered: it wraps the handlers the SDK installed for them.
+ * What the handlers of one request tell its span, set through the `annotate…` functions while the
+ * request runs. It travels in AsyncLocalStorage, never on an SDK object.
  */
-export function instrumentProtocol(server: McpServer, host: TelemetryHost, known: KnownNames): void {
-  const protocol = server.server as unknown as ProtocolInternals;
-  const handlers = protocol._requestHandlers;
-  const notifications = protocol._notificationHandlers;
-  if (!(handlers instanceof Map) || !(notifications instanceof Map)) {
-    // The SDK's internals moved: serve unobserved rather than not at all, and say so.
-    createLogger().error("MCP protocol spans are off: the SDK no longer exposes its handler maps");
-    return;
-  }
-  for (const [method, handler] of handlers)
-    handlers.set(method, observeRequest(method, handler, host, known));
-  for (const [method, handler] of notifications) {
-    notifications.set(method, observeNotification(method, handler, host));
-  }
-  // Unknown methods never reach a registered handler; route them through one so they are counted.
-  protocol.fallbackRequestHandler = observeRequest(
-    "unknown",
-    async (request) => {
-      throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method.slice(0, 64)}`);
-    },
-    host,
-    known,
-  );
+interface RequestObservation {
+  span: Sentry.Span;
+  scope: Sentry.Scope;
+  /** Set once the tool handler ran; absent means the SDK rejected the call first. */
+  toolOutcome?: "success" | "tool_error" | "rate_limited";
+  errorKind?: string;
+  /** Set when the reply bound cut the reply: the whole text's size. */
+  truncation?: { totalBytes: number };
 }
 
-function observeRequest(
-  registeredMethod: string,
-  handler: RequestHandler,
-  host: TelemetryHost,
+const observations = new AsyncLocalStorage<RequestObservation>();
+const ESTIMATOR = `${TOKEN_ESTIMATOR.name}@${TOKEN_ESTIMATOR.version}`;
+
+/** How the tool handler of the current request ended, and the error kind when it failed. */
+export function annotateToolCall(
+  outcome: "success" | "tool_error" | "rate_limited",
+  errorKind?: string,
+): void {
+  const observation = observations.getStore();
+  if (!observation) return;
+  observation.toolOutcome = outcome;
+  if (errorKind !== undefined) observation.errorKind = errorKind;
+}
+
+/** The reply bound cut the current request's reply, which was `totalBytes` long. */
+export function annotateTruncation(truncation: { totalBytes: number }): void {
+  const observation = observations.getStore();
+  if (observation) observation.truncation = truncation;
+}
+
+/** The organisation or owner the current request acts on, on its span and on its errors. */
+export function annotateOrganization(slug: string): void {
+  const observation = observations.getStore();
+  const normalised = slug.toLowerCase().slice(0, 39);
+  (observation?.scope ?? Sentry.getCurrentScope()).setTag("organization.slug", normalised);
+  (observation?.span ?? Sentry.getActiveSpan())?.setAttribute("organization.slug", normalised);
+}
+
+/** How many grants the current request revoked after GitHub refused the session's token. */
+export function annotateGrantRevocation(revoked: number): void {
+  observations.getStore()?.span.setAttribute("mcp.grant.revoked", revoked);
+}
+
+/**
+ * Runs one MCP request inside its span, named `{mcp.method.name} {target}` after the OpenTelemetry
+ * MCP conventions, in the caller's trace when `params._meta.traceparent` carries one (else the HTTP
+ * request's `traceparent`) and in a new trace otherwise. `handle` answers the request; what it
+ * resolves to or throws is the reply, which this only measures.
+ */
+export function observeRequest(
+  message: ObservedRequest,
+  sender: Sender | undefined,
+  host: ObservedSession,
   known: KnownNames,
-): RequestHandler {
-  return (request, extra) => {
-    const params = request.params ?? {};
-    const method = registeredMethod === "unknown" ? "unknown" : request.method;
-    const meta = traceFromMeta(params._meta);
-    const http = traceFromHeaders(extra.requestInfo?.headers);
-    const parent = meta ?? http;
-    const run = () =>
-      Sentry.withScope((scope) =>
-        handleRequest(method, request, extra, handler, host, known, scope, meta && http),
-      );
-    return parent
-      ? Sentry.continueTrace({ sentryTrace: parent.sentryTrace, baggage: parent.baggage }, run)
-      : Sentry.startNewTrace(run);
-  };
+  handle: () => Promise<unknown>,
+): Promise<unknown> {
+  const params = message.request.params ?? {};
+  const meta = traceFromMeta(params._meta);
+  const http = traceFromHeaders(message.extra.requestInfo?.headers);
+  const parent = meta ?? http;
+  const run = () =>
+    Sentry.withScope((scope) => handleRequest(message, sender, handle, host, known, scope, meta && http));
+  return parent
+    ? Sentry.continueTrace({ sentryTrace: parent.sentryTrace, baggage: parent.baggage }, run)
+    : Sentry.startNewTrace(run);
 }
 
 async function handleRequest(
-  method: string,
-  request: RequestLike,
-  extra: ExtraLike,
-  handler: RequestHandler,
-  host: TelemetryHost,
+  message: ObservedRequest,
+  sender: Sender | undefined,
+  handle: () => Promise<unknown>,
+  host: ObservedSession,
   known: KnownNames,
   scope: Sentry.Scope,
   linkTo: IncomingTrace | undefined,
 ): Promise<unknown> {
+  const { method, request, extra } = message;
   const params = request.params ?? {};
-  const state: RequestState = {};
-  requestStates.set(extra, state);
   // Hashed and token-counted below; computed once.
   const canonical = canonicalJson(params.arguments ?? {});
   const target = targetOf(method, params, known);
-  const identity = identify(host, state);
+  const identity = identify(sender);
   const transport = host.transport();
 
   scope.setTags({
@@ -238,17 +214,14 @@ async function handleRequest(
   let resultBytes: number | undefined;
   let tokens: { result: number; arguments: number } | undefined;
   return Sentry.startSpan({ name, op: "mcp.server", forceTransaction: true, attributes }, async (span) => {
+    const state: RequestObservation = { span, scope };
     if (linkTo)
       span.addLink({
         context: spanContextOf(linkTo),
         attributes: { "sentry.link.type": "http.traceparent" },
       });
     try {
-      if (method === "tools/call" && !target) {
-        // The MCP spec answers an unknown tool with a JSON-RPC error; the SDK would reply isError.
-        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${String(params.name).slice(0, 64)}`);
-      }
-      const result = await handler(request, extra);
+      const result = await observations.run(state, handle);
       if (extra.signal?.aborted) outcome = "cancelled";
       else if (method === "tools/call") {
         const isError = (result as { isError?: boolean } | undefined)?.isError === true;
@@ -322,33 +295,33 @@ async function handleRequest(
   });
 }
 
-function observeNotification(
+/** Runs one MCP notification inside a span of its own, in a new trace. */
+export function observeNotification(
   method: string,
-  handler: NotificationHandler,
-  host: TelemetryHost,
-): NotificationHandler {
-  return (notification) =>
-    Sentry.startNewTrace(() =>
-      Sentry.startSpan(
-        {
-          name: method,
-          op: "mcp.server",
-          forceTransaction: true,
-          attributes: {
-            "mcp.method.name": method,
-            "mcp.transport": host.transport(),
-            ...sessionAttributes(host),
-          },
+  host: ObservedSession,
+  handle: () => Promise<void>,
+): Promise<void> {
+  return Sentry.startNewTrace(() =>
+    Sentry.startSpan(
+      {
+        name: method,
+        op: "mcp.server",
+        forceTransaction: true,
+        attributes: {
+          "mcp.method.name": method,
+          "mcp.transport": host.transport(),
+          ...sessionAttributes(host),
         },
-        async () => {
-          try {
-            await handler(notification);
-          } finally {
-            flushIfUnwrapped(host);
-          }
-        },
-      ),
-    );
+      },
+      async () => {
+        try {
+          await handle();
+        } finally {
+          flushIfUnwrapped(host);
+        }
+      },
+    ),
+  );
 }
 
 /**
@@ -356,7 +329,7 @@ function observeNotification(
  * without this the span and any error wait in the buffer until the session's next message, or are
  * lost. Streamable HTTP runs inside a wrapped WebSocket handler whose boundary flush covers it.
  */
-function flushIfUnwrapped(host: TelemetryHost): void {
+function flushIfUnwrapped(host: ObservedSession): void {
   if (host.transport() === "sse") host.waitUntil(Sentry.flush(2000));
 }
 
@@ -369,18 +342,8 @@ function targetOf(method: string, params: Record<string, unknown>, known: KnownN
   return undefined;
 }
 
-function identify(host: TelemetryHost, state: RequestState) {
-  try {
-    const base = host.baseContext();
-    state.base = base;
-    return {
-      user: { id: String(base.user.id), username: base.user.login },
-      clientId: base.client.id,
-      clientName: base.client.name?.slice(0, 64),
-      clientVersion: base.client.version?.slice(0, 32),
-      clientFamily: clientFamilyOf(base.client.name),
-    };
-  } catch {
+function identify(sender: Sender | undefined) {
+  if (!sender)
     return {
       user: undefined,
       clientId: "unknown",
@@ -388,13 +351,19 @@ function identify(host: TelemetryHost, state: RequestState) {
       clientVersion: undefined,
       clientFamily: "other",
     };
-  }
+  return {
+    user: { id: String(sender.user.id), username: sender.user.login },
+    clientId: sender.client.id,
+    clientName: sender.client.name?.slice(0, 64),
+    clientVersion: sender.client.version?.slice(0, 32),
+    clientFamily: clientFamilyOf(sender.client.name),
+  };
 }
 
 function sessionAttributes(
-  host: TelemetryHost,
-  request?: RequestLike,
-  extra?: ExtraLike,
+  host: ObservedSession,
+  request?: ObservedRequest["request"],
+  extra?: ObservedRequest["extra"],
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const sessionId = host.sessionId();
@@ -409,7 +378,7 @@ function sessionAttributes(
 function argumentAttributes(
   canonical: string,
   args: unknown,
-  host: TelemetryHost,
+  host: ObservedSession,
   schemaKeys: readonly string[] | undefined,
 ): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {

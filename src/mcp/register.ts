@@ -1,33 +1,37 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
-  type ServerNotification,
-  type ServerRequest,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import * as Sentry from "@sentry/cloudflare";
 import * as z from "zod/v4";
 import type { MediaContent } from "../content";
-import type { ServerContext } from "../context";
+import type { ClientChannel, ServerContext } from "../context";
 import { classifyError, UpstreamError, UserInputError } from "../errors";
-import { boundText, describeCut, type Truncation } from "../mcp/bounds";
 import type { PromptDefinition, PromptMessage } from "../prompts/define";
 import type { ResourceBody, ResourceDefinition, ResourceTemplateDefinition } from "../resources/define";
-import type { ToolDefinition } from "../tools/define";
-import { createLogger } from "./logger";
+import { createLogger } from "../telemetry/logger";
 import {
-  instrumentProtocol,
+  annotateGrantRevocation,
+  annotateOrganization,
+  annotateToolCall,
+  annotateTruncation,
   type KnownNames,
-  type RequestState,
-  requestStateOf,
-  type TelemetryHost,
-} from "./protocol";
-import { reportError } from "./report";
+  type ObservedSession,
+  observeNotification,
+  observeRequest,
+  type Sender,
+} from "../telemetry/protocol";
+import { reportError } from "../telemetry/report";
+import type { ToolDefinition } from "../tools/define";
+import { boundText, describeCut, type Truncation } from "./bounds";
+import type { RequestExtra } from "./channel";
+import { methodNotFound, refuseUnknownTool } from "./protocol-policy";
+import { type SdkRequestHandler, wrapSdkHandlers } from "./sdk-adapter";
 
 /** Everything the server offers. */
 export interface Catalog {
@@ -45,41 +49,50 @@ export interface Catalog {
   listSchemasAs2020?: boolean;
 }
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** The tool-facing context without the parts each request adds (logger, organisation). */
+export type BaseContext = Omit<ServerContext, "logger" | "setOrganization">;
+
+/** What the host (the Durable Object) supplies for one session: who it is for, its limits, its telemetry. */
+export interface McpHost extends ObservedSession {
+  /** Built once per request, when it arrives; throws when the session carries no sign-in. */
+  baseContext(): BaseContext;
+  /** Put the raw error message in replies; only ever true in development. */
+  development: boolean;
+  /** The reply bound: the most UTF-8 bytes of text one tool, resource or prompt reply may carry. */
+  maxReplyBytes: number;
+  /**
+   * GitHub refused the session's token (401): revoke the grants it came with, so the client's next
+   * request gets 401 and it signs in again. Resolves to how many grants were revoked.
+   */
+  revokeGrants(): Promise<number>;
+  /**
+   * Counts one tool call against the user's rate limit; false when the limit is reached, and then
+   * the reply is `rateLimitedText` and the handler does not run.
+   */
+  admitToolCall(): Promise<boolean>;
+  /** The retry hint for a call refused by the rate limit. */
+  rateLimitedText: string;
+  /** The way back to the client for one request, where the host offers one. */
+  channel?(extra: RequestExtra): ClientChannel;
+}
+
+/**
+ * What one request's handlers share: its base context, built once when the request arrived (or the
+ * error building it threw). It travels in AsyncLocalStorage, never on an SDK object.
+ */
+type RequestScope = { base(): BaseContext };
+const requestScopes = new AsyncLocalStorage<RequestScope>();
 
 /** A handler's outcome: its text, or the error reply and the JSON-RPC code a failed read or prompt gets. */
 type Reply = { text: string; isError: boolean; rpcCode?: number };
 
 /**
- * Registers every tool, resource template and prompt with the MCP server and instruments the
- * protocol around them. Each handler runs inside its request's span (see protocol.ts), with the
- * user, client and organisation bound, and with exceptions turned into replies: tools never see
- * any of this.
+ * Registers every tool, resource template and prompt with the MCP server, then has telemetry observe
+ * every message (src/telemetry/protocol.ts). Each handler gets the request's ServerContext and has
+ * its exceptions turned into replies (the error contract): tools never see any of this.
  */
-export function registerCatalog(server: McpServer, host: TelemetryHost, catalog: Catalog): void {
-  for (const tool of Object.values(catalog.tools)) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        annotations: { title: tool.title, ...tool.annotations },
-      },
-      async (args: unknown, extra: Extra) => {
-        if (!(await host.admitToolCall())) return rateLimited(host, extra);
-        let media: readonly MediaContent[] = [];
-        const reply = await runObserved(host, extra, async (ctx) => {
-          const out = await tool.handler(args as never, ctx);
-          media = out.content ?? [];
-          return out.text;
-        });
-        const text = bounded(host, extra, reply.text, () => TOOL_REST);
-        const content = [{ type: "text" as const, text }, ...(reply.isError ? [] : media)];
-        return { content, isError: reply.isError };
-      },
-    );
-  }
+export function registerCatalog(server: McpServer, host: McpHost, catalog: Catalog): void {
+  for (const tool of Object.values(catalog.tools)) registerTool(server, host, tool);
   if (catalog.listSchemasAs2020) listToolsAsJsonSchema2020(server, catalog.tools);
 
   const subscribable = new Set<string>();
@@ -89,7 +102,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       resource.name,
       resource.uri,
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
-      async (uri: URL, extra: Extra) => {
+      async (uri, extra) => {
         const body = await readObserved(
           host,
           extra,
@@ -107,7 +120,7 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
       resource.name,
       new ResourceTemplate(resource.uriTemplate, { list: undefined }),
       { title: resource.title, description: resource.description, mimeType: resource.mimeType },
-      async (uri: URL, variables: Record<string, string | string[]>, extra: Extra) => {
+      async (uri, variables, extra) => {
         const flat: Record<string, string> = {};
         for (const [key, value] of Object.entries(variables))
           flat[key] = Array.isArray(value) ? value.join("/") : value;
@@ -126,29 +139,98 @@ export function registerCatalog(server: McpServer, host: TelemetryHost, catalog:
     );
   }
 
-  for (const prompt of catalog.prompts) {
-    server.registerPrompt(
-      prompt.name,
-      { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
-      async (args: Record<string, unknown>, extra: Extra) => {
-        let messages: PromptMessage[] | undefined;
-        const reply = await runObserved(host, extra, async () => {
-          const built = prompt.build(args as never);
-          if (typeof built === "string") return built;
-          messages = built;
-          return textOf(built);
-        });
-        const text = bounded(host, extra, reply.text, () => PROMPT_REST);
-        if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
-        if (messages) return { messages: boundedMessages(host, extra, messages) };
-        return {
-          messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
-        };
-      },
-    );
-  }
+  for (const prompt of catalog.prompts) registerPrompt(server, host, prompt);
 
-  instrumentProtocol(server, host, knownNames(catalog));
+  observeMessages(server, host, knownNames(catalog));
+}
+
+function registerTool(server: McpServer, host: McpHost, tool: ToolDefinition): void {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      annotations: { title: tool.title, ...tool.annotations },
+    },
+    async (args, extra) => {
+      if (!(await host.admitToolCall())) return rateLimited(host);
+      let media: readonly MediaContent[] = [];
+      const reply = await runObserved(host, extra, async (ctx) => {
+        const out = await tool.handler(args, ctx);
+        media = out.content ?? [];
+        return out.text;
+      });
+      const text = bounded(host, reply.text, () => TOOL_REST);
+      const content = [{ type: "text" as const, text }, ...(reply.isError ? [] : media)];
+      return { content, isError: reply.isError };
+    },
+  );
+}
+
+function registerPrompt(server: McpServer, host: McpHost, prompt: PromptDefinition): void {
+  server.registerPrompt(
+    prompt.name,
+    { title: prompt.title, description: prompt.description, argsSchema: prompt.argsSchema.shape },
+    async (args, extra) => {
+      let messages: PromptMessage[] | undefined;
+      const reply = await runObserved(host, extra, async () => {
+        const built = prompt.build(args);
+        if (typeof built === "string") return built;
+        messages = built;
+        return textOf(built);
+      });
+      const text = bounded(host, reply.text, () => PROMPT_REST);
+      if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, text);
+      if (messages) return { messages: boundedMessages(host, messages) };
+      return {
+        messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
+      };
+    },
+  );
+}
+
+/**
+ * Every message the server handles is observed (one span each): requests get their base context
+ * built here, once, and the protocol policy (unknown tools and methods) applies inside the span, so
+ * the span records the JSON-RPC error it answers with.
+ */
+function observeMessages(server: McpServer, host: McpHost, known: KnownNames): void {
+  const answer =
+    (method: string, handle: SdkRequestHandler): SdkRequestHandler =>
+    (request, extra) => {
+      const { scope, sender } = arrive(host);
+      return requestScopes.run(scope, () =>
+        observeRequest({ method, request, extra }, sender, host, known, () => handle(request, extra)),
+      );
+    };
+  wrapSdkHandlers(server, {
+    request: (method, handler) =>
+      answer(method, async (request, extra) => {
+        refuseUnknownTool(request, known.tools);
+        return handler(request, extra);
+      }),
+    notification: (method, handler) => (notification) =>
+      observeNotification(method, host, () => handler(notification)),
+    fallback: answer("unknown", methodNotFound),
+  });
+}
+
+/** The request's scope, with its base context built once, and who sent it (unknown without a sign-in). */
+function arrive(host: McpHost): { scope: RequestScope; sender: Sender | undefined } {
+  try {
+    const base = host.baseContext();
+    return { scope: { base: () => base }, sender: { user: base.user, client: base.client } };
+  } catch (error) {
+    return {
+      scope: {
+        base: () => {
+          throw error;
+        },
+      },
+      sender: undefined,
+    };
+  }
 }
 
 /** The query variable of the ranged variant of each resource template. */
@@ -176,27 +258,16 @@ function resourceVariants(catalog: Catalog): ResourceTemplateDefinition[] {
 }
 
 /** Applies the reply bound and notes a cut on the request, for its span and metrics. */
-function bounded(
-  host: TelemetryHost,
-  extra: object,
-  text: string,
-  rest: (cut: Truncation) => string,
-  offset = 0,
-): string {
+function bounded(host: McpHost, text: string, rest: (cut: Truncation) => string, offset = 0): string {
   const limit = host.maxReplyBytes;
   const out = boundText(text, limit, (cut) => `\n\n${describeCut(cut, limit)}${rest(cut)}`, offset);
-  const state = requestStateOf(extra);
-  if (state && out.truncation) state.truncation = out.truncation;
+  if (out.truncation) annotateTruncation(out.truncation);
   return out.text;
 }
 
 /** The reply to a tool call the per-user rate limit refused before its handler ran. */
-function rateLimited(host: TelemetryHost, extra: object) {
-  const state = requestStateOf(extra);
-  if (state) {
-    state.toolOutcome = "rate_limited";
-    state.errorKind = "rate_limited";
-  }
+function rateLimited(host: McpHost) {
+  annotateToolCall("rate_limited", "rate_limited");
   return { content: [{ type: "text" as const, text: host.rateLimitedText }], isError: true };
 }
 
@@ -205,8 +276,8 @@ function rateLimited(host: TelemetryHost, extra: object) {
  * blob passes as read. A failure becomes a JSON-RPC error carrying the reply text.
  */
 async function readObserved(
-  host: TelemetryHost,
-  extra: Extra,
+  host: McpHost,
+  extra: RequestExtra,
   read: (ctx: ServerContext) => Promise<ResourceBody>,
   rest: (cut: Truncation) => string,
   offset = 0,
@@ -216,8 +287,8 @@ async function readObserved(
     body = await read(ctx);
     return typeof body === "string" ? body : "";
   });
-  if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, bounded(host, extra, reply.text, rest));
-  return typeof body === "string" ? bounded(host, extra, reply.text, rest, offset) : body;
+  if (reply.isError) throw new McpError(reply.rpcCode ?? -32603, bounded(host, reply.text, rest));
+  return typeof body === "string" ? bounded(host, reply.text, rest, offset) : body;
 }
 
 function contentsOf(uri: URL, mimeType: string, body: ResourceBody) {
@@ -227,14 +298,14 @@ function contentsOf(uri: URL, mimeType: string, body: ResourceBody) {
 }
 
 /** Prompt messages with each text within the reply bound; media pass as built. */
-function boundedMessages(host: TelemetryHost, extra: Extra, messages: readonly PromptMessage[]) {
+function boundedMessages(host: McpHost, messages: readonly PromptMessage[]) {
   return messages.map((message) =>
     message.content.type === "text"
       ? {
           ...message,
           content: {
             ...message.content,
-            text: bounded(host, extra, message.content.text, () => PROMPT_REST),
+            text: bounded(host, message.content.text, () => PROMPT_REST),
           },
         }
       : message,
@@ -329,34 +400,31 @@ function knownNames(catalog: Catalog): KnownNames {
   };
 }
 
-/** Runs a handler inside the current request's span and turns what it throws into a reply. */
+/**
+ * Runs a handler with the request's ServerContext (built when the request arrived) and turns what it
+ * throws into a reply; telemetry is told how it ended.
+ */
 async function runObserved(
-  host: TelemetryHost,
-  extra: Extra,
+  host: McpHost,
+  extra: RequestExtra,
   run: (ctx: ServerContext) => Promise<string>,
 ): Promise<Reply> {
-  const state: RequestState = requestStateOf(extra) ?? {};
-  const span = Sentry.getActiveSpan();
-  const scope = Sentry.getCurrentScope();
+  // No scope only when the SDK's internals moved and messages go unobserved (see sdk-adapter.ts).
+  const scope = requestScopes.getStore();
   const ctx: ServerContext = {
-    ...(state.base ?? host.baseContext()),
+    ...(scope ? scope.base() : host.baseContext()),
     logger: createLogger({ "mcp.session.id": host.sessionId() ?? "none" }),
-    setOrganization(slug) {
-      const normalised = slug.toLowerCase().slice(0, 39);
-      scope.setTag("organization.slug", normalised);
-      span?.setAttribute("organization.slug", normalised);
-    },
+    setOrganization: annotateOrganization,
     channel: host.channel?.(extra),
   };
   try {
     const text = await run(ctx);
-    state.toolOutcome = "success";
+    annotateToolCall("success");
     return { text, isError: false };
   } catch (error) {
-    state.toolOutcome = "tool_error";
-    if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host, span);
+    if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host);
     const reply = toReply(error, host.development);
-    state.errorKind = reply.kind;
+    annotateToolCall("tool_error", reply.kind);
     return { text: reply.text, isError: true, rpcCode: reply.rpcCode };
   }
 }
@@ -366,9 +434,9 @@ async function runObserved(
  * before replying, so the client's very next request is refused and it signs in afresh instead of
  * looping. A failure to revoke is reported; the reply still says to reconnect.
  */
-async function revokeGrants(host: TelemetryHost, span: ReturnType<typeof Sentry.getActiveSpan>) {
+async function revokeGrants(host: McpHost) {
   try {
-    span?.setAttribute("mcp.grant.revoked", await host.revokeGrants());
+    annotateGrantRevocation(await host.revokeGrants());
   } catch (error) {
     reportError(error, classifyError(error), "mcp.grant_revocation");
   }
