@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import {
   ErrorCode,
   ListToolsRequestSchema,
@@ -364,18 +365,17 @@ function acceptSubscriptions(server: McpServer, subscribable: ReadonlySet<string
 }
 
 function knownNames(catalog: Catalog): KnownNames {
+  // The SDK's own RFC 6570 matcher, the one it routes resources/read with.
   const templates = resourceVariants(catalog).map((resource) => ({
     template: resource.uriTemplate,
-    pattern: new RegExp(
-      `^${resource.uriTemplate.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
-    ),
+    matcher: new UriTemplate(resource.uriTemplate),
   }));
   const fixed = new Set((catalog.resources ?? []).map((resource) => resource.uri));
   return {
     tools: new Set(Object.keys(catalog.tools)),
     prompts: new Set(catalog.prompts.map((prompt) => prompt.name)),
     templateFor: (uri) =>
-      fixed.has(uri) ? uri : templates.find((entry) => entry.pattern.test(uri))?.template,
+      fixed.has(uri) ? uri : templates.find((entry) => entry.matcher.match(uri) !== null)?.template,
     argumentKeys(kind, name) {
       if (kind === "tool") {
         const tool = catalog.tools[name];
