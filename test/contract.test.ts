@@ -44,7 +44,7 @@ describe.each<Transport>(["streamable-http", "sse"])(
     });
 
     it("reports a GitHub timeout", async () => {
-      await setFault({ kind: "timeout", ms: 1500, path: "/repos/octocat/hello-world/issues/2", times: 1 });
+      await setFault({ kind: "hang", path: "/repos/octocat/hello-world/issues/2", times: 1 });
       const call = await callTraced(client, "get_issue", {
         owner: "octocat",
         repo: "hello-world",

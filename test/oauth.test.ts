@@ -196,7 +196,7 @@ describe("callback", () => {
 
   it.each([
     ["a GitHub 5xx", { kind: "status", status: 503, path: "/login/oauth/access_token" }],
-    ["a GitHub timeout", { kind: "timeout", ms: 1500, path: "/login/oauth/access_token" }],
+    ["a GitHub timeout", { kind: "hang", path: "/login/oauth/access_token" }],
   ] as const)("ends on a 502 page for %s", async (_, fault) => {
     const { jar, githubUrl } = await toCallback();
     const back = await signInAtGitHub(githubUrl, "octocat");

@@ -255,7 +255,7 @@ describe.each<Transport>(["streamable-http", "sse"])("telemetry over %s", (trans
   });
 
   it("counts a cancelled call apart", async () => {
-    await setFault({ kind: "timeout", ms: 1500, path: "/user", times: 1 });
+    await setFault({ kind: "hang", path: "/user", times: 1 });
     const trace = newTraceparent();
     const controller = new AbortController();
     const pending = client.callTool(

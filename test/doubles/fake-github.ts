@@ -54,6 +54,16 @@ export type FakeFault =
     }
   | { kind: "rate_limit"; path?: string; times?: number }
   | {
+      /**
+       * Never answer on its own: the request stays open until the fault is replaced or cleared (or the
+       * caller's abort reaches the fake), so a test of a timeout does not race the fake's delay against
+       * the caller's. Capped at a minute.
+       */
+      kind: "hang";
+      path?: string;
+      times?: number;
+    }
+  | {
       kind: "body";
       path?: string;
       times?: number;
@@ -256,12 +266,26 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     codes.clear();
     tokens.clear();
     anonymous = freshBuckets(ANONYMOUS_LIMIT);
-    activeFault = null;
+    setFault(null);
     // In place, so a test holding `fake.requests` keeps seeing the live log.
     log.length = 0;
   }
 
+  /** Requests a `hang` fault holds open, released when the fault is replaced or cleared. */
+  const hanging = new Set<() => void>();
+  const hang = (signal: AbortSignal): Promise<void> => {
+    // Released, the cap's timer goes too: a pending timer would keep the test process alive.
+    const released = new AbortController();
+    const release = (): void => {
+      hanging.delete(release);
+      released.abort();
+    };
+    hanging.add(release);
+    return sleep(HANG_CAP_MS, AbortSignal.any([signal, released.signal])).then(release);
+  };
+
   function setFault(fault: FakeFault | null): void {
+    for (const release of [...hanging]) release();
     if (fault === null) {
       activeFault = null;
       return;
@@ -941,8 +965,8 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     const fault = takeFault(url.pathname, "api");
     if (fault !== null) {
       if (fault.kind === "rate_limit") return rateLimited(ctx, auth.kind === "ok" ? auth.viewer : null);
-      if (fault.kind === "timeout") {
-        await sleep(fault.ms, request.signal);
+      if (fault.kind === "timeout" || fault.kind === "hang") {
+        await (fault.kind === "hang" ? hang(request.signal) : sleep(fault.ms, request.signal));
         return apiJson(ctx, 504, { message: TIMEOUT_MESSAGE });
       }
       if (fault.kind === "body") {
@@ -1180,8 +1204,8 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     const wantsJson = (request.headers.get("accept") ?? "").includes("application/json");
     const fault = takeFault(url.pathname, "token");
     if (fault !== null && fault.kind !== "rate_limit" && fault.kind !== "body") {
-      if (fault.kind === "timeout") {
-        await sleep(fault.ms, request.signal);
+      if (fault.kind === "timeout" || fault.kind === "hang") {
+        await (fault.kind === "hang" ? hang(request.signal) : sleep(fault.ms, request.signal));
         return plainJson(504, { message: TIMEOUT_MESSAGE });
       }
       return plainJson(fault.status, { message: "Server Error" });
@@ -1740,7 +1764,8 @@ function faultProblem(input: unknown): string | null {
   }
   if (input.kind === "rate_limit") return null;
   if (input.kind === "body") return typeof input.body === "string" ? null : "body must be a string";
-  return 'kind must be "status", "timeout", "rate_limit" or "body"';
+  if (input.kind === "hang") return null;
+  return 'kind must be "status", "timeout", "hang", "rate_limit" or "body"';
 }
 
 function isFault(input: unknown): input is FakeFault {
@@ -1831,6 +1856,9 @@ function newRequestId(): string {
 function legacyNodeId(type: string, id: number): string {
   return btoa(`0${type.length}:${type}${id}`);
 }
+
+/** How long a `hang` fault holds a request whose caller never gives up. */
+const HANG_CAP_MS = 60_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
