@@ -10,21 +10,11 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { HonoRequest } from "hono/request";
 
-// Spotlight 4.11.8 tags each request's span with `ctx.req.query().toString()`. Since hono 4.12.32
-// (the project has 4.13) `query()` returns a null-prototype object, so that throws and every
-// sidecar request, envelope posts included, answers 500. Give that one return value a toString
-// instead of pinning an older hono for the whole tree. Remove when Spotlight stops calling it.
-const query = HonoRequest.prototype.query;
-HonoRequest.prototype.query = function (...args) {
-  const result = query.apply(this, args);
-  if (args.length === 0 && result && typeof result === "object" && !("toString" in result)) {
-    Object.defineProperty(result, "toString", { value: () => new URL(this.url).search, enumerable: false });
-  }
-  return result;
-};
-
+// Spotlight 4.11.8 tags each request's span with `ctx.req.query().toString()`, which throws on hono
+// 4.12.32 and later (`query()` became a null-prototype object) and made every sidecar request answer
+// 500. package.json's `overrides` gives Spotlight the hono it was built with (4.12.31); the project
+// keeps its own. Remove the override when Spotlight stops calling it.
 const { setupSpotlight } = await import("@spotlightjs/spotlight");
 
 const { positionals } = parseArgs({ allowPositionals: true });
