@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientFamilyOf } from "../src/telemetry/protocol";
+import { canonicalStatus, clientFamilyOf } from "../src/telemetry/protocol";
 import { createTracesSampler, parseToolRates } from "../src/telemetry/sampling";
 import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
 import { sentryOptions } from "../src/telemetry/sentry";
@@ -332,5 +332,16 @@ describe("Sentry options", () => {
         ? options.integrations([{ name: "Dedupe" }, { name: "Other" }])
         : [];
     expect(kept.map((integration) => integration.name)).toEqual(["Other"]);
+  });
+});
+
+describe("span status", () => {
+  it("says what went wrong in Sentry's canonical words", () => {
+    expect(canonicalStatus("tool_error", "upstream_not_found")).toBe("not_found");
+    expect(canonicalStatus("tool_error", "upstream_server_error")).toBe("unavailable");
+    expect(canonicalStatus("tool_error", "user_input")).toBe("invalid_argument");
+    expect(canonicalStatus("rate_limited", "rate_limited")).toBe("resource_exhausted");
+    expect(canonicalStatus("cancelled", undefined)).toBe("cancelled");
+    expect(canonicalStatus("tool_error", "internal")).toBe("internal_error");
   });
 });

@@ -267,7 +267,7 @@ async function handleRequest(
           "error.type",
           outcome === "validation_error" || outcome === "tool_error" ? "tool_error" : outcome,
         );
-        span.setStatus({ code: 2, message: outcome });
+        span.setStatus({ code: 2, message: canonicalStatus(outcome, state.errorKind) });
       } else {
         span.setStatus({ code: 1 });
       }
@@ -435,4 +435,30 @@ export function clientFamilyOf(name: string | undefined): string {
   if (n.includes("inspector")) return "inspector";
   if (n.includes("mcp-remote")) return "mcp-remote";
   return "other";
+}
+
+/**
+ * The span status message in Sentry's canonical vocabulary, so a trace view says what went wrong: a
+ * GitHub 404 is `not_found`, not `internal_error` (what Sentry shows for a message it does not know).
+ */
+export function canonicalStatus(outcome: string, errorKind: string | undefined): string {
+  if (outcome === "cancelled") return "cancelled";
+  if (outcome === "rate_limited") return "resource_exhausted";
+  if (outcome === "validation_error" || outcome === "protocol_error") return "invalid_argument";
+  const byKind: Record<string, string> = {
+    user_input: "invalid_argument",
+    unauthenticated: "unauthenticated",
+    upstream_unauthorized: "unauthenticated",
+    upstream_forbidden: "permission_denied",
+    upstream_not_found: "not_found",
+    upstream_validation: "invalid_argument",
+    upstream_rate_limited: "resource_exhausted",
+    upstream_timeout: "deadline_exceeded",
+    upstream_server_error: "unavailable",
+    upstream_network: "unavailable",
+    upstream_invalid_response: "unavailable",
+    rate_limited: "resource_exhausted",
+    configuration: "failed_precondition",
+  };
+  return (errorKind && byKind[errorKind]) || "internal_error";
 }

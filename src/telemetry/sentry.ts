@@ -131,6 +131,9 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       }
       const root = event.contexts?.trace;
       if (root?.data) root.data = scrubSpan("", root.data).attributes;
+      // An MCP message's transaction inherits the Worker-to-object upgrade request (a GET), which
+      // Spotlight would show as every message's method: the span's name says what it was.
+      if (root?.op === "mcp.server") delete event.request;
       return scrubEvent(event);
     },
     beforeBreadcrumb: (breadcrumb) => {

@@ -6,7 +6,8 @@ import { signIn } from "../helpers/oauth";
 import { itemsOf, waitFor } from "../helpers/sink";
 
 type Transaction = {
-  contexts?: { trace?: { trace_id?: string } };
+  contexts?: { trace?: { trace_id?: string; status?: string } };
+  request?: { method?: string };
   spans?: Array<{ op?: string; description?: string; data?: Record<string, unknown> }>;
 };
 
@@ -42,6 +43,9 @@ describe("telemetry in Spotlight's static mode", () => {
     expect(call.result.isError).toBeFalsy();
     for (const project of ["2", "3"]) {
       const transaction = await transactionWithRequest(call.traceId, project);
+      // Not the Worker-to-object upgrade's GET: the transaction's name says what the message was.
+      expect(transaction.request?.method).toBeUndefined();
+      expect(transaction.contexts?.trace?.status).toBe("ok");
       const request = transaction.spans?.find((span) => span.op === "http.client");
       expect(request?.description).toBe(
         "GET http://api.github.test/repos/{owner}/{repo}/issues/{issue_number}",
@@ -56,6 +60,14 @@ describe("telemetry in Spotlight's static mode", () => {
     expect(failed.text).toContain("Event ID:");
     const read = await client.readResource({ uri: "github://repos/octocat/dotfiles/readme" });
     expect(JSON.stringify(read)).toContain("install.sh");
-    await transactionWithRequest(failed.traceId, "2");
+    // The status says what went wrong, in Sentry's words, not internal_error for everything.
+    expect((await transactionWithRequest(failed.traceId, "2")).contexts?.trace?.status).toBe("unavailable");
+    const missing = await callTraced(client, "get_issue", {
+      owner: "octocat",
+      repo: "hello-world",
+      number: 999,
+    });
+    expect(missing.text).toContain("GitHub refused this (404)");
+    expect((await transactionWithRequest(missing.traceId, "2")).contexts?.trace?.status).toBe("not_found");
   });
 });
