@@ -11,7 +11,6 @@
 //
 // Exits non-zero when any scenario fails, with no expected-failures list. Stops everything it
 // started. The stack's and the suite's output go to .conformance/ (results per scenario included).
-import { spawn } from "node:child_process";
 import {
   createWriteStream,
   existsSync,
@@ -26,7 +25,7 @@ import { experimental_readRawConfig } from "wrangler";
 import { startAuthProxy } from "./lib/auth-proxy.mjs";
 import { freePort } from "./lib/http.mjs";
 import { signIn } from "./lib/oauth.mjs";
-import { watchParent } from "./lib/processes.mjs";
+import { startChild, watchParent } from "./lib/processes.mjs";
 import { createStack, ROOT, stripAnsi } from "./lib/stack.mjs";
 
 const PORTS = { worker: 18788, proxy: 18789, github: 18790 };
@@ -107,25 +106,17 @@ function writeProfileConfig() {
 /** Runs the suite's CLI; resolves with its exit code once it ends. Its output goes to suite.log. */
 function runSuite(url) {
   const args = [CLI, "server", "--url", url, "--suite", "active", "--spec-version", SPEC_VERSION];
-  const child = spawn(process.execPath, [...args, "--output-dir", RESULTS], {
-    cwd: OUT,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  cleanups.push(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  });
   let stdout = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-    suiteLog.write(chunk);
+  // The shared helper: its own process group, stopped whole (SIGTERM, then SIGKILL) on the way out.
+  const suite = startChild("conformance", process.execPath, [...args, "--output-dir", RESULTS], {
+    cwd: OUT,
+    onLine: (line, stream) => {
+      if (stream === "stdout") stdout += `${line}\n`;
+      suiteLog.write(`${line}\n`);
+    },
   });
-  child.stderr.on("data", (chunk) => suiteLog.write(chunk));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout: stripAnsi(stdout) })));
+  cleanups.push(() => suite.stop(1_000));
+  return suite.exited.then(({ code }) => ({ code, stdout: stripAnsi(stdout) }));
 }
 
 /** The failed checks of each scenario, from the result files the CLI writes (one folder each). */
