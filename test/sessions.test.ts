@@ -288,6 +288,16 @@ describe("transport rules in front of the Durable Object", () => {
     expect((await rpcError(empty)).message).toContain("empty batch");
   });
 
+  it("answers a body over the 4 MiB message limit with agents' 413", async () => {
+    const big = {
+      ...whoamiCall,
+      params: { name: "whoami", arguments: { padding: "x".repeat(4 * 1024 * 1024) } },
+    };
+    const response = await post(token, sessionId, big);
+    expect(response.status).toBe(413);
+    expect((await rpcError(response)).message).toContain("Request body too large");
+  });
+
   it("answers 400 to an unsupported MCP-Protocol-Version", async () => {
     const response = await post(token, sessionId, whoamiCall, { "MCP-Protocol-Version": "1999-01-01" });
     expect(response.status).toBe(400);

@@ -129,7 +129,9 @@ export function bindSessions(transport: McpTransport, handler: McpHandler): McpH
           : reject(request, "session", 404, "Session not found", {}, null);
       }
       let forwarded = request;
-      if (transport === "streamable-http" && request.method === "POST") {
+      // A body over agents' 4 MiB limit is not read here: agents answers it with 413 unread.
+      const declared = Number(request.headers.get("content-length") ?? "0");
+      if (transport === "streamable-http" && request.method === "POST" && !(declared > MAX_MESSAGE_BYTES)) {
         const body = await request.text();
         const refusal = checkBatch(request, body);
         if (refusal) return refusal;
@@ -139,6 +141,9 @@ export function bindSessions(transport: McpTransport, handler: McpHandler): McpH
     },
   };
 }
+
+/** agents' own limit on a Streamable HTTP POST body (MAXIMUM_MESSAGE_SIZE_BYTES). */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** Hex characters of the owner tag and of the random part of a session id. */
 const TAG_LENGTH = 32;
