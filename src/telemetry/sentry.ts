@@ -121,14 +121,9 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       return log;
     },
     // Consulted only with traceLifecycle "static" (Spotlight in development, or a fork that switches).
-    // The SDK merges beforeSendSpan's root span back into the event, which cannot remove a key: the
-    // root span's data and every child get the same treatment again here, where removing sticks.
+    // The SDK replaces the child spans with what beforeSendSpan returned, but merges its root span back
+    // into the event, which cannot remove a key: the root span's data gets the treatment again here.
     beforeSendTransaction: (event) => {
-      for (const child of event.spans ?? []) {
-        const scrubbed = scrubSpan(child.description ?? "", child.data ?? {});
-        child.description = scrubbed.name;
-        child.data = scrubbed.attributes;
-      }
       const root = event.contexts?.trace;
       if (root?.data) root.data = scrubSpan("", root.data).attributes;
       // An MCP message's transaction inherits the Worker-to-object upgrade request (a GET), which
