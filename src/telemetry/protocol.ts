@@ -209,6 +209,10 @@ async function handleRequest(
   }
 
   const name = target ? `${method} ${target}` : method;
+  // An error event raised by this message is listed under the message, not under the HTTP request
+  // that carried it into the Durable Object (on Streamable HTTP, agents' internal WebSocket upgrade).
+  scope.setTransactionName(name);
+  scope.setTag("mcp.method.name", method);
   const started = Date.now();
   let outcome: Outcome = "success";
   let resultBytes: number | undefined;

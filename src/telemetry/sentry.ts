@@ -247,6 +247,7 @@ function spanScrubber(templateUrl: (url: string) => string | undefined) {
 }
 
 interface RequestData {
+  method?: string;
   url?: string;
   headers?: Record<string, string>;
   query_string?: unknown;
@@ -254,9 +255,12 @@ interface RequestData {
   data?: unknown;
 }
 
-function scrubEvent<E extends { request?: RequestData }>(event: E): E {
+function scrubEvent<E extends { request?: RequestData; tags?: Record<string, unknown> }>(event: E): E {
   const scrubbed = scrubValue(event);
   if (scrubbed.request) {
+    // An MCP message's event carries the Worker-to-object request, whose method (`GET`, the upgrade)
+    // is not the client's: the message is named by its transaction and `mcp.method.name` tag instead.
+    if (scrubbed.tags?.["mcp.method.name"] !== undefined) delete scrubbed.request.method;
     if (scrubbed.request.url) scrubbed.request.url = stripQuery(scrubbed.request.url);
     delete scrubbed.request.query_string;
     delete scrubbed.request.cookies;
