@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import type { ServerClient, ServerUser } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics, recordTruncation } from "./metrics";
