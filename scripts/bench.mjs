@@ -28,7 +28,6 @@
  * The run ends with one line per budget (figure, budget, within/over, the run's conditions), then one
  * JSON object with every number.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -37,6 +36,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync, constants as zlibConstants } from "node:zlib";
 import { signIn as signInOverHttp } from "./lib/oauth.mjs";
+import { runChecked } from "./lib/processes.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ORIGIN = "https://bench.test";
@@ -219,27 +219,10 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 // ---- build ----------------------------------------------------------------------------------------
 
-function run(command, args, options = {}) {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], ...options });
-    const stop = () => child.exitCode === null && child.kill();
-    cleanups.push(stop);
-    exitHooks.push(stop);
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    child.on("error", fail);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) done(output);
-      else fail(new Error(`${command} ${args.join(" ")} exited ${code}:\n${output}`));
-    });
-  });
+/** Runs a build step to its end (scripts/lib/processes.mjs): its output, or an error that quotes it. */
+async function run(command, args, options = {}) {
+  const { stdout, stderr } = await runChecked(command, args, { cwd: ROOT, ...options });
+  return `${stdout}\n${stderr}`;
 }
 
 /**

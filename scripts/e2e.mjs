@@ -14,7 +14,6 @@
 // Exits non-zero with the failed step named. Logs and screenshots go to .e2e/. With
 // `--update-screenshots` the consent page is also saved to docs/images/consent-page.png.
 // Needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium) or CHROMIUM_PATH.
-import { execFile } from "node:child_process";
 import {
   chmodSync,
   createWriteStream,
@@ -35,7 +34,7 @@ import { chromium } from "playwright-core";
 import { loadSentrySink } from "./lib/doubles.mjs";
 import { freePort, serveFetch } from "./lib/http.mjs";
 import { signIn } from "./lib/oauth.mjs";
-import { watchParent } from "./lib/processes.mjs";
+import { runToEnd, watchParent } from "./lib/processes.mjs";
 import { createStack, ROOT, stripAnsi } from "./lib/stack.mjs";
 
 const OUT = join(ROOT, ".e2e");
@@ -147,7 +146,7 @@ const inspectorEnv = {
 };
 
 /** One Inspector CLI invocation; returns its JSON `result` (tool errors included) or throws. */
-function inspector(transport, url, token, args) {
+async function inspector(transport, url, token, args) {
   const argv = [
     inspectorBin,
     "--cli",
@@ -163,28 +162,24 @@ function inspector(transport, url, token, args) {
     "json",
     ...args,
   ];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: inspectorEnv, timeout: 60_000 }, (error, stdout, stderr) => {
-      clientLog.write(`$ inspector ${transport} ${args.join(" ")}\n${stdout}\n${stderr}\n`);
-      let parsed;
-      try {
-        parsed = JSON.parse(stdout);
-      } catch {
-        const why = error?.killed ? "timed out" : `exit ${error?.code ?? 0}`;
-        reject(
-          new Error(
-            `Inspector CLI (${why}) printed no JSON result: ${(stderr || stdout).trim().slice(0, 400)}`,
-          ),
-        );
-        return;
-      }
-      if (!parsed.result) {
-        reject(new Error(`Inspector CLI error: ${JSON.stringify(parsed.error ?? parsed).slice(0, 400)}`));
-        return;
-      }
-      resolve(parsed.result);
-    });
+  const { stdout, stderr, code, timedOut } = await runToEnd(process.execPath, argv, {
+    env: inspectorEnv,
+    timeoutMs: 60_000,
   });
+  clientLog.write(`$ inspector ${transport} ${args.join(" ")}\n${stdout}\n${stderr}\n`);
+  let parsed;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    const why = timedOut ? "timed out" : `exit ${code}`;
+    throw new Error(
+      `Inspector CLI (${why}) printed no JSON result: ${(stderr || stdout).trim().slice(0, 400)}`,
+    );
+  }
+  if (!parsed.result) {
+    throw new Error(`Inspector CLI error: ${JSON.stringify(parsed.error ?? parsed).slice(0, 400)}`);
+  }
+  return parsed.result;
 }
 
 const textOf = (result) => (result.content ?? []).map((part) => part.text ?? "").join("\n");

@@ -62,6 +62,10 @@ describe("the layout", () => {
     ).toEqual([]);
   });
 
+  it("telemetry works against the API both SDKs share: no @sentry/cloudflare, no @sentry/node", () => {
+    expect(violations("src/telemetry", ["@sentry/cloudflare", "@sentry/node"])).toEqual([]);
+  });
+
   it("tools stay host- and telemetry-agnostic: no telemetry, host, auth or Sentry", () => {
     expect(violations("src/tools", ["src/telemetry", "src/mcp", "src/auth", "@sentry"])).toEqual([]);
   });

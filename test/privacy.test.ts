@@ -60,6 +60,16 @@ describe.each<Transport>(["streamable-http", "sse"])("a private repository over 
     }
   });
 
+  it("lists a reported failure under its MCP message, not under the Worker-to-object upgrade's GET", async () => {
+    await setFault({ kind: "status", status: 503, path: "/repos/octocat/dotfiles", times: 1 });
+    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "dotfiles", number: 1 });
+    const eventId = /Event ID: ([0-9a-f]{32})/.exec(call.text)?.[1] ?? "";
+    const event = await waitForEvent(eventId);
+    expect(event.transaction).toBe("tools/call get_issue");
+    expect((event.tags as Record<string, unknown> | undefined)?.["mcp.method.name"]).toBe("tools/call");
+    expect((event.request as { method?: string } | undefined)?.method).toBeUndefined();
+  });
+
   it("never turns an argument name the client made up into an attribute key", async () => {
     const madeUp = secret("octocat-dotfiles-made-up-key");
     const call = await callTraced(client, "get_issue", {

@@ -1,16 +1,14 @@
 // Building the Worker the way a deploy does, injecting Sentry debug IDs, and saying what the bundle is made
 // of. Shared by `npm run deploy` (scripts/deploy.mjs), `npm run bundle:report` and the symbolication test.
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { runChecked as run } from "./processes.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const SENTRY_CLI = join(ROOT, "node_modules", "@sentry", "cli", "bin", "sentry-cli");
-const run = promisify(execFile);
 
 /** Environment for wrangler: no telemetry, no colours, no prompts. */
 function quietEnv(extra = {}) {
@@ -27,7 +25,6 @@ export async function buildWorker(outdir, { metafile, args: extra = [] } = {}) {
   const { stdout, stderr } = await run(process.execPath, args, {
     cwd: ROOT,
     env: quietEnv(),
-    maxBuffer: 64 * 1024 * 1024,
   });
   const reported = /Total Upload:\s*([\d.]+) KiB \/ gzip:\s*([\d.]+) KiB/.exec(stdout + stderr);
   return {
@@ -47,7 +44,6 @@ export async function sentryCli(args, { env = {} } = {}) {
   const { stdout, stderr } = await run(process.execPath, [SENTRY_CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, SENTRYCLI_SKIP_DOWNLOAD: "1", SENTRY_LOAD_DOTENV: "0", ...env },
-    maxBuffer: 64 * 1024 * 1024,
   });
   return stdout + stderr;
 }

@@ -86,3 +86,41 @@ export function watchParent(onOrphaned, intervalMs = 500) {
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Runs `command args` to its end, as startChild does (its own process group, so a timeout also stops
+ * what it started), and resolves with `{ code, signal, timedOut, stdout, stderr }`; it never rejects
+ * on a non-zero exit, so each caller says what a failure means. After `timeoutMs` the group is stopped.
+ */
+export async function runToEnd(command, args, { env = process.env, cwd, timeoutMs = 180_000 } = {}) {
+  const out = { stdout: [], stderr: [] };
+  const child = startChild(command, command, args, {
+    env,
+    cwd,
+    onLine: (line, stream) => out[stream].push(line),
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.stop(1_000);
+  }, timeoutMs);
+  const stopOnExit = () => child.stop(0);
+  process.once("exit", stopOnExit);
+  try {
+    const { code, signal, error } = await child.exited;
+    if (error) throw error;
+    return { code, signal, timedOut, stdout: out.stdout.join("\n"), stderr: out.stderr.join("\n") };
+  } finally {
+    clearTimeout(timer);
+    process.off("exit", stopOnExit);
+  }
+}
+
+/** runToEnd, but a non-zero exit or a timeout rejects with an error that quotes the output. */
+export async function runChecked(command, args, options = {}) {
+  const result = await runToEnd(command, args, options);
+  if (result.code === 0) return result;
+  const why = result.timedOut ? "timed out" : `exited ${result.signal ?? result.code}`;
+  const shown = [command, ...args].map((part) => (part.length > 80 ? `…${part.slice(-60)}` : part)).join(" ");
+  throw new Error(`${shown} ${why}:\n${result.stdout}\n${result.stderr}`.trimEnd());
+}

@@ -8,6 +8,7 @@ import { parseEnv, stripVTControlCharacters } from "node:util";
 import { loadFakeGitHub } from "./doubles.mjs";
 import { serveFetch, waitForHttp } from "./http.mjs";
 import { startChild } from "./processes.mjs";
+import { startSymbolicatingForwarder } from "./symbolicate.mjs";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -166,11 +167,15 @@ export function createStack({
 
     if (spotlight) {
       urls.spotlight = `http://localhost:${ports.spotlight}`;
-      workerVars.SENTRY_SPOTLIGHT = `${urls.spotlight}/stream`;
       const sidecar = spawn("spotlight", [join(ROOT, "scripts/spotlight.mjs"), String(ports.spotlight)], {
         onLine: (line) => log("spotlight", line),
       });
       await waitForHttp(`${urls.spotlight}/health`, { timeoutMs: 30_000, isDead: sidecar.isDead });
+      // The Worker's envelopes pass through a forwarder that maps their stack frames from the dev
+      // bundle to src/ (scripts/lib/symbolicate.mjs), then reach the sidecar's /stream.
+      const forwarder = await startSymbolicatingForwarder(`${urls.spotlight}/stream`);
+      closers.push(forwarder.close);
+      workerVars.SENTRY_SPOTLIGHT = `${forwarder.url}/stream`;
     }
 
     Object.assign(workerVars, vars);

@@ -134,6 +134,7 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
 export function hostSentryOptions(env: SentryEnv & { GITHUB_API_URL?: string }) {
   return sentryOptions(env, {
     templateUrl: githubRouteTemplater(env.GITHUB_API_URL || "https://api.github.com"),
+    spotlightIntegration: Sentry.spotlightIntegration,
   });
 }
 

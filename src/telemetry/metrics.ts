@@ -1,4 +1,4 @@
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import { ATTR, METRIC } from "./names";
 
 /** Attributes every metric may carry: all low-cardinality and bounded by the catalog. */

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import type { ServerClient, ServerUser } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics, recordTruncation } from "./metrics";
@@ -204,6 +204,10 @@ async function handleRequest(
   }
 
   const name = target ? `${method} ${target}` : method;
+  // An error event raised by this message is listed under the message, not under the HTTP request
+  // that carried it into the Durable Object (on Streamable HTTP, agents' internal WebSocket upgrade).
+  scope.setTransactionName(name);
+  scope.setTag(ATTR.METHOD_NAME, method);
   const started = Date.now();
   let outcome: Outcome = "success";
   let resultBytes: number | undefined;

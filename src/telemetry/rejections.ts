@@ -1,4 +1,4 @@
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import { createLogger } from "./logger";
 import { ATTR, METRIC } from "./names";
 

@@ -1,7 +1,7 @@
-import type { CloudflareOptions } from "@sentry/cloudflare";
+import type { Options } from "@sentry/core";
 import { ATTR } from "./names";
 
-type Sampler = NonNullable<CloudflareOptions["tracesSampler"]>;
+type Sampler = NonNullable<Options["tracesSampler"]>;
 
 /**
  * Parses per-tool sample rates, `"search_issues=0.1, whoami=0"`. Throws with the offending entry, so

@@ -1,9 +1,9 @@
-import { type CloudflareOptions, spotlightIntegration, withStaticSpan } from "@sentry/cloudflare";
+import { type Integration, type Options, withStaticSpan } from "@sentry/core";
 import { createLogger } from "./logger";
-import { SPAN_OP } from "./names";
+import { ATTR, SPAN_OP } from "./names";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
-import { makeBatchingTransport } from "./transport";
+import { type BatchingTransportOptions, makeBatchingTransport } from "./transport";
 
 /** The env fields Sentry's configuration reads. */
 export interface SentryEnv {
@@ -23,7 +23,13 @@ const SPOTLIGHT_ONLY_DSN = "http://spotlight@localhost/0";
 /** The paths MCP messages are POSTed to: Streamable HTTP and the legacy SSE transport's message endpoint. */
 const MCP_MESSAGE_PATH = /^\/(mcp|sse\/message)$/;
 
-/** What the host knows that telemetry must not: how to name the outgoing requests it makes. */
+/** The options every SDK's init takes, whichever SDK the host runs (Cloudflare's or Node's). */
+export type SharedSentryOptions = Options<BatchingTransportOptions>;
+
+/**
+ * What the host knows that telemetry must not: how to name the outgoing requests it makes, and the
+ * pieces of its own SDK telemetry configures but cannot import.
+ */
 export interface SentryHooks {
   /**
    * Maps an outgoing request URL to its route template (e.g. `…/repos/{owner}/{repo}/issues/{issue_number}`),
@@ -31,13 +37,15 @@ export interface SentryHooks {
    * path, which would name private repositories.
    */
   templateUrl?: (url: string) => string | undefined;
+  /** The host SDK's Spotlight integration, for a DSN with a copy to the sidecar (development only). */
+  spotlightIntegration?: (options: { sidecarUrl: string }) => Integration;
 }
 
 /**
  * The one Sentry configuration, shared by the Worker (`withSentry`) and the Durable Object
  * (`instrumentDurableObjectWithSentry`). With no DSN the SDK is off and the server works unchanged.
  */
-export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): CloudflareOptions {
+export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): SharedSentryOptions {
   const scrubSpan = spanScrubber(hooks.templateUrl ?? (() => undefined));
   const environment = env.ENVIRONMENT || "production";
   const spotlight = environment === "development" ? env.SENTRY_SPOTLIGHT?.trim() || undefined : undefined;
@@ -87,7 +95,9 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
     // the SDK's production build, which compiles that option out; the integration is kept.
     integrations: (defaults) => [
       ...defaults.filter((integration) => integration.name !== "Dedupe"),
-      ...(spotlight && configuredDsn ? [spotlightIntegration({ sidecarUrl: spotlight })] : []),
+      ...(spotlight && configuredDsn && hooks.spotlightIntegration
+        ? [hooks.spotlightIntegration({ sidecarUrl: spotlight })]
+        : []),
     ],
     // Framework plumbing that would otherwise be most of every tool call's telemetry (8 of its 13 spans,
     // measured with scripts/bench.mjs): the agents package's own Durable Object storage bookkeeping,
@@ -248,6 +258,7 @@ function spanScrubber(templateUrl: (url: string) => string | undefined) {
 }
 
 interface RequestData {
+  method?: string;
   url?: string;
   headers?: Record<string, string>;
   query_string?: unknown;
@@ -255,9 +266,12 @@ interface RequestData {
   data?: unknown;
 }
 
-function scrubEvent<E extends { request?: RequestData }>(event: E): E {
+function scrubEvent<E extends { request?: RequestData; tags?: Record<string, unknown> }>(event: E): E {
   const scrubbed = scrubValue(event);
   if (scrubbed.request) {
+    // An MCP message's event carries the Worker-to-object request, whose method (`GET`, the upgrade)
+    // is not the client's: the message is named by its transaction and `mcp.method.name` tag instead.
+    if (scrubbed.tags?.[ATTR.METHOD_NAME] !== undefined) delete scrubbed.request.method;
     if (scrubbed.request.url) scrubbed.request.url = stripQuery(scrubbed.request.url);
     delete scrubbed.request.query_string;
     delete scrubbed.request.cookies;

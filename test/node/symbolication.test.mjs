@@ -7,9 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+import { parseEnvelope, serializeEnvelope } from "@sentry/core";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { debugIdOf, ROOT } from "../../scripts/lib/bundle.mjs";
+import { serveFetch } from "../../scripts/lib/http.mjs";
+import { startSymbolicatingForwarder } from "../../scripts/lib/symbolicate.mjs";
 import { startSentryArtifactApi } from "../doubles/sentry-artifact-api.mjs";
 
 const DIST = join(ROOT, "dist");
@@ -159,6 +162,77 @@ describe("npm run deploy with SENTRY_AUTH_TOKEN: source maps reach Sentry, and a
       file: "src/index.ts",
       line: lineOf("src/index.ts", "config = readConfig(env);"),
     });
+  });
+});
+
+describe("npm run dev: the forwarder in front of Spotlight maps the bundle's frames to src/", () => {
+  it("forwards a gzipped envelope with its event frames naming src/ files, lines and columns", async () => {
+    // The deploy above left dist/index.js with dist/index.js.map beside it, as wrangler dev leaves
+    // .wrangler/tmp/dev-*/index.js with its map.
+    const script = join(DIST, "index.js");
+    const { event } = await firstEventFrom(
+      script,
+      { ENVIRONMENT: "production", GITHUB_TIMEOUT_MS: "soon" },
+      "/",
+    );
+    const before = event.exception?.values?.at(-1)?.stacktrace?.frames?.at(-1);
+    expect(before?.abs_path ?? before?.filename).toContain("index.js");
+
+    const received = [];
+    const spotlight = await serveFetch(async (request) => {
+      received.push({ encoding: request.headers.get("content-encoding"), body: await request.text() });
+      return new Response(null, { status: 200 });
+    });
+    const forwarder = await startSymbolicatingForwarder(`${spotlight.url}/stream`);
+    try {
+      const body = gzipSync(serializeEnvelope([{ event_id: event.event_id }, [[{ type: "event" }, event]]]));
+      const answer = await fetch(`${forwarder.url}/stream`, {
+        method: "POST",
+        headers: { "content-type": "application/x-sentry-envelope", "content-encoding": "gzip" },
+        body,
+      });
+      expect(answer.status).toBe(200);
+    } finally {
+      await forwarder.close();
+      await spotlight.close();
+    }
+    expect(received).toHaveLength(1);
+    expect(received[0].encoding).toBeNull();
+    const [, [[, forwarded]]] = parseEnvelope(received[0].body);
+    const frames = forwarded.exception.values.at(-1).stacktrace.frames;
+    expect(frames.at(-1)).toMatchObject({
+      filename: join(ROOT, "src/config.ts"),
+      lineno: lineOf("src/config.ts", "throw new ConfigurationError(", "GITHUB_TIMEOUT_MS"),
+      in_app: true,
+    });
+    expect(frames.at(-2)).toMatchObject({
+      filename: join(ROOT, "src/index.ts"),
+      lineno: lineOf("src/index.ts", "config = readConfig(env);"),
+    });
+  });
+
+  it("forwards an envelope it cannot read unchanged, encoding included", async () => {
+    const received = [];
+    const spotlight = await serveFetch(async (request) => {
+      received.push({
+        encoding: request.headers.get("content-encoding"),
+        body: Buffer.from(await request.arrayBuffer()),
+      });
+      return new Response(null, { status: 200 });
+    });
+    const forwarder = await startSymbolicatingForwarder(`${spotlight.url}/stream`);
+    const garbage = gzipSync("not an envelope");
+    try {
+      await fetch(`${forwarder.url}/stream`, {
+        method: "POST",
+        headers: { "content-encoding": "gzip" },
+        body: garbage,
+      });
+    } finally {
+      await forwarder.close();
+      await spotlight.close();
+    }
+    expect(received).toEqual([{ encoding: "gzip", body: garbage }]);
   });
 });
 
