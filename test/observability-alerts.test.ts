@@ -11,6 +11,7 @@ import {
   type AlertDefinition,
   FIELD,
   type Measure,
+  PANELS,
   type Query,
 } from "../src/observability/definitions";
 import {
@@ -281,7 +282,7 @@ describe("the alerts, evaluated on what the sink received", () => {
       (r) => r.metrics.filter((m) => m.name === METRIC.TOOL_CALLS).length >= 10,
     );
     const metrics = records.metrics.filter((m) => m.attributes[ATTR.TARGET] !== undefined);
-    const unsampled = ALERTS.filter((alert) => alert.unsampled);
+    const unsampled = [...PANELS, ...ALERTS].filter((definition) => definition.unsampled);
     for (const alert of unsampled) {
       const form = alert.unsampled as { measure: Measure; groupBy: readonly string[] };
       for (const query of queriesOf(form.measure)) {
@@ -307,17 +308,20 @@ describe("the alerts, evaluated on what the sink received", () => {
     ]);
   });
 
-  it("every span attribute the alerts filter or group by was on the spans these scenarios sent", () => {
-    const keys = new Set(
-      ALERTS.flatMap((alert) => [
-        ...alert.groupBy,
-        ...queriesOf(alert.measure).flatMap((query) => [
+  it("every attribute the panels and alerts filter or group by was on the spans and logs these scenarios sent", () => {
+    const missing = [...PANELS, ...ALERTS].flatMap((definition) =>
+      queriesOf(definition.measure).flatMap((query) => {
+        const sent = query.dataset === "logs" ? seen.logs : seen.spans;
+        return [
+          ...definition.groupBy,
           ...query.filters.map((filter) => filter.key),
           ...("field" in query.aggregate ? [query.aggregate.field] : []),
-        ]),
-      ]).filter((key) => !Object.values(FIELD).includes(key as never)),
+        ]
+          .filter((key) => !Object.values(FIELD).includes(key as never))
+          .filter((key) => !sent.some((record) => record.attributes[key] !== undefined))
+          .map((key) => `${definition.id}: ${key}`);
+      }),
     );
-    const missing = [...keys].filter((key) => !seen.spans.some((span) => span.attributes[key] !== undefined));
     expect(missing).toEqual([]);
   });
 });
