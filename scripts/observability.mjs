@@ -452,7 +452,7 @@ export async function main(
     err("Fix the cause and run apply again: it picks up from what Sentry holds.");
     return 1;
   } catch (error) {
-    if (error instanceof SentryApiError || error instanceof UserFacingError) {
+    if (error instanceof SentryApiError || error instanceof UserFacingError || error.name === "RenderError") {
       err(explain(error, settings ?? {}, undefined));
       return 1;
     }

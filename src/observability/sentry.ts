@@ -114,7 +114,9 @@ export interface RenderedMonitors {
 }
 
 /** Thrown when a definition cannot be rendered; the message says why and names the definition. */
-export class RenderError extends Error {}
+export class RenderError extends Error {
+  override name = "RenderError";
+}
 
 /** The reason alone, for a list that already names the definition. */
 function reasonOf(error: RenderError, where: string): string {
@@ -131,6 +133,8 @@ const WINDOW_SECONDS = { "5m": 300, "10m": 600, "1h": 3600, "1d": 86400 } as con
 const COMPARISON_SECONDS = { "1d": 86400, "1w": 604800 } as const;
 const SPAN_FIELDS = new Set(["span.duration", "span.self_time"]);
 const GRID_COLUMNS = 6;
+/** `Dashboard.MAX_WIDGETS` (getsentry/sentry; the frontend's copy in views/dashboards/types.tsx is 30). */
+export const MAX_WIDGETS = 30;
 /** Series a grouped chart shows (Sentry's widget `limit` is 1 to 10). */
 const TOP_SERIES = 5;
 
@@ -306,6 +310,11 @@ export function renderDashboard(
       if (!(error instanceof RenderError)) throw error;
       skipped.push({ id, title, reason: reasonOf(error, `panel ${id}`) });
     }
+  }
+  if (widgets.length > MAX_WIDGETS) {
+    throw new RenderError(
+      `the dashboard would have ${widgets.length} widgets; Sentry takes at most ${MAX_WIDGETS} on one dashboard`,
+    );
   }
   const dashboard = { title: DASHBOARD_TITLE, projects: [projectId], widgets: layOut(widgets) };
   return { dashboard, skipped, widgetDefinitions };

@@ -482,3 +482,61 @@ describe("the fake Sentry API refuses what Sentry's docs say it refuses", () => 
     expect((await call("GET", `organizations/${ORG}/detectors/?project=43`)).body).toHaveLength(0);
   });
 });
+
+describe("rendering the definitions for Sentry", () => {
+  const alert = (id) => defs.ALERTS.find((a) => a.id === id);
+  const only = (id) =>
+    defs.render.renderMonitors([alert(id)], { [defs.ATTR.TOOL_NAME]: ["whoami"] }).monitors[0].body;
+
+  it("a relative alert is a change monitor: value > factor x baseline is gt factor x 100 percent", () => {
+    const relative = defs.ALERTS.find((a) => a.condition.kind === "relative" && a.measure.kind === "single");
+    const body = only(relative.id);
+    const seconds = { "1d": 86_400, "1w": 604_800 }[relative.condition.comparison];
+    expect(body.config).toEqual({ detectionType: "percent", comparisonDelta: seconds });
+    const percent = relative.condition.factor * 100;
+    expect(body.conditionGroup.conditions).toEqual([
+      { type: "gt", comparison: percent, conditionResult: 75 },
+      { type: "lte", comparison: percent, conditionResult: 0 },
+    ]);
+  });
+
+  it("a threshold alert opens on its operator and resolves on the opposite one", () => {
+    const zero = defs.ALERTS.find((a) => a.condition.kind === "threshold" && a.condition.op === "==");
+    expect(only(zero.id).conditionGroup.conditions.map((c) => c.type)).toEqual(["eq", "ne"]);
+    const above = defs.ALERTS.find(
+      (a) => a.condition.kind === "threshold" && a.condition.op === ">" && a.measure.kind === "single",
+    );
+    const body = only(above.id);
+    expect(body.config).toEqual({ detectionType: "static" });
+    expect(body.conditionGroup.conditions).toEqual([
+      { type: "gt", comparison: above.condition.value, conditionResult: 75 },
+      { type: "lte", comparison: above.condition.value, conditionResult: 0 },
+    ]);
+    expect(body.dataSources[0].timeWindow).toBe(
+      { "5m": 300, "10m": 600, "1h": 3600, "1d": 86_400 }[above.window],
+    );
+  });
+
+  it("a ratio panel is one equation of count_if over count(), on the filters both sides share", () => {
+    const panel = defs.PANELS.find(
+      (p) => p.measure.kind === "ratio" && p.measure.numerator.aggregate.fn === "count_if",
+    );
+    const { dashboard } = defs.render.renderDashboard([panel], 1);
+    const [query] = dashboard.widgets[0].queries;
+    const { field, op, value } = panel.measure.numerator.aggregate;
+    expect(query.aggregates).toEqual([`equation|count_if(${field},${op},${value}) / count()`]);
+    expect(query.conditions).toBe(defs.render.conditions(panel.measure.denominator.filters));
+    expect(query.orderby).toBe(panel.groupBy.length ? "-equation[0]" : "");
+  });
+
+  it("refuses a dashboard with more widgets than Sentry takes, before any call", () => {
+    const panel = defs.PANELS.find((p) => !p.unsampled);
+    const many = Array.from({ length: defs.render.MAX_WIDGETS + 1 }, (_, i) => ({
+      ...panel,
+      id: `p${i}`,
+      title: `P${i}`,
+    }));
+    expect(() => defs.render.renderDashboard(many, 1)).toThrow(/at most 30/);
+    expect(() => defs.render.renderDashboard(many.slice(1), 1)).not.toThrow();
+  });
+});
