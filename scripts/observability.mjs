@@ -144,6 +144,13 @@ function explain(error, settings, subject) {
   if (status === 404 && request.what === "read the project") {
     return `Organization "${settings.org}" has no project "${settings.project}" (SENTRY_PROJECT) that this token can see (404: ${said}).`;
   }
+  if (status === 404 && request.what === "list monitors") {
+    return (
+      `This Sentry has no monitors API (GET ${request.path.split("?")[0]} answered 404: ${said}). Metric monitors ` +
+      "(/detectors/) came with Sentry's New Monitors and Alerts; an older self-hosted Sentry has only " +
+      "/alert-rules/, which this command does not write."
+    );
+  }
   if (status === 400 && subject) {
     // Sentry names a widget by its index; say which panel definition that widget came from.
     const named = said.replace(/widgets\[(\d+)\]/g, (match, index) => {

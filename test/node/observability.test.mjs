@@ -280,6 +280,20 @@ describe("npm run observability", () => {
     expect(project.stderr).toContain('Organization "acme" has no project "mcp-sever" (SENTRY_PROJECT)');
   });
 
+  it("a Sentry without the monitors API (an older self-hosted one) is told apart from a missing project", async () => {
+    fake.fault({
+      method: "GET",
+      path: "/detectors/",
+      status: 404,
+      answer: { detail: "The requested resource does not exist" },
+    });
+    const { code, stderr } = await run(["plan"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "This Sentry has no monitors API (GET /api/0/organizations/acme/detectors/ answered 404",
+    );
+  });
+
   it("missing settings are named before anything is called", async () => {
     const { code, stderr } = await run(["plan"], { SENTRY_AUTH_TOKEN: undefined, SENTRY_PROJECT: undefined });
     expect(code).toBe(1);
