@@ -155,7 +155,7 @@ function explain(error, settings, subject) {
     // Sentry names a widget by its index; say which panel definition that widget came from.
     const named = said.replace(/widgets\[(\d+)\]/g, (match, index) => {
       const definition = subject.widgetDefinitions?.[Number(index)];
-      return definition ? `${match} (panel ${definition})` : match;
+      return definition ? `${match} (definition ${definition})` : match;
     });
     return `Sentry refused ${subject.text} (400): ${named}`;
   }
@@ -202,7 +202,7 @@ async function makePlan(api, settings, loaded) {
     dashboard,
     skipped: skippedPanels,
     widgetDefinitions,
-  } = render.renderDashboard(loaded.PANELS, Number(projectId));
+  } = render.renderDashboard(loaded.PANELS, Number(projectId), loaded.ALERTS);
   const groupValues = { [loaded.ATTR.TOOL_NAME]: loaded.toolNames, [loaded.ATTR.TOOL_TAG]: loaded.toolNames };
   const rendered = render.renderMonitors(loaded.ALERTS, groupValues);
 
@@ -212,7 +212,7 @@ async function makePlan(api, settings, loaded) {
   });
   const ours = dashboards.filter((d) => d.title === render.DASHBOARD_TITLE);
   const items = [];
-  const panelIds = `${loaded.PANELS.length} panels`;
+  const panelIds = `${loaded.PANELS.length} panels, ${widgetDefinitions.filter((d) => d.startsWith("alert.")).length} ratio alerts`;
   if (ours.length === 0) {
     items.push({
       kind: "dashboard",

@@ -24,7 +24,7 @@
  *   toolkit, get_metric_monitor_details), so "value > factor x baseline" is `gt` factor x 100.
  * - A monitor has one query and no group-by, and no ratio: Sentry cannot alert on an equation
  *   (getsentry/sentry#106102). So a grouped alert becomes one monitor per value of its group (the tools
- *   from the registry), and a ratio alert is not written to Sentry; the plan says both.
+ *   from the registry), and a ratio alert gets no monitor but an "Alert: …" widget; the plan says both.
  */
 
 import type {
@@ -277,39 +277,55 @@ function layOut(widgets: Omit<SentryWidget, "layout">[]): SentryWidget[] {
 export function renderDashboard(
   panels: readonly PanelDefinition[],
   projectId: number,
+  alerts: readonly AlertDefinition[] = [],
 ): { dashboard: SentryDashboard; skipped: Skipped[]; widgetDefinitions: string[] } {
   const widgets: Omit<SentryWidget, "layout">[] = [];
   const widgetDefinitions: string[] = [];
   const skipped: Skipped[] = [];
-  for (const panel of panels) {
+  const add = (
+    id: string,
+    title: string,
+    description: string,
+    display: PanelDefinition["display"],
+    measure: Measure,
+    groupBy: readonly string[],
+  ) => {
     try {
-      widgets.push(
-        renderWidget(panel.id, panel.title, panel.description, panel.display, panel.measure, panel.groupBy),
-      );
-      widgetDefinitions.push(panel.id);
-    } catch (error) {
-      if (!(error instanceof RenderError)) throw error;
-      skipped.push({ id: panel.id, title: panel.title, reason: reasonOf(error, `panel ${panel.id}`) });
-    }
-    if (!panel.unsampled) continue;
-    const id = `${panel.id}.unsampled`;
-    const title = `${panel.title} (unsampled calls)`;
-    try {
-      widgets.push(
-        renderWidget(
-          id,
-          title,
-          `The calls whose trace was not sampled, from the trace metrics. ${panel.description}`,
-          panel.display,
-          panel.unsampled.measure,
-          panel.unsampled.groupBy,
-        ),
-      );
+      widgets.push(renderWidget(id, title, description, display, measure, groupBy));
       widgetDefinitions.push(id);
     } catch (error) {
       if (!(error instanceof RenderError)) throw error;
       skipped.push({ id, title, reason: reasonOf(error, `panel ${id}`) });
     }
+  };
+  for (const panel of panels) {
+    add(panel.id, panel.title, panel.description, panel.display, panel.measure, panel.groupBy);
+    if (!panel.unsampled) continue;
+    add(
+      `${panel.id}.unsampled`,
+      `${panel.title} (unsampled calls)`,
+      `The calls whose trace was not sampled, from the trace metrics. ${panel.description}`,
+      panel.display,
+      panel.unsampled.measure,
+      panel.unsampled.groupBy,
+    );
+  }
+  // A ratio alert has no monitor (see renderMonitors), so the dashboard charts what it watches.
+  for (const alert of alerts.filter((a) => a.measure.kind === "ratio")) {
+    const when = alert.condition;
+    const rule =
+      when.kind === "threshold"
+        ? `${when.op} ${when.value}`
+        : `> ${when.factor} x ${when.comparison} earlier`;
+    add(
+      `alert.${alert.id}`,
+      `Alert: ${alert.name.replace(/^MCP: /, "")}`,
+      `Fires when ${rule} over ${alert.window}${alert.groupBy.length ? ` per ${alert.groupBy.join(", ")}` : ""}. ` +
+        `Sentry cannot alert on a ratio, so this widget shows it. ${alert.description}`,
+      "line",
+      alert.measure,
+      alert.groupBy,
+    );
   }
   if (widgets.length > MAX_WIDGETS) {
     throw new RenderError(
@@ -376,7 +392,7 @@ export function renderMonitors(
     if (alert.measure.kind === "ratio") {
       skip(
         "a Sentry monitor alerts on one aggregate, not on a ratio of two (getsentry/sentry#106102); " +
-          "it is on the dashboard and evaluated locally",
+          'the dashboard charts it ("Alert: …") and the local page evaluates it',
       );
       continue;
     }

@@ -104,7 +104,7 @@ const monitorBody = (source = {}, overrides = {}) => ({
 
 /** What the definitions render to, as the script renders them (project 42, the registry's tools). */
 function rendered() {
-  const { dashboard, skipped } = defs.render.renderDashboard(defs.PANELS, 42);
+  const { dashboard, skipped } = defs.render.renderDashboard(defs.PANELS, 42, defs.ALERTS);
   const groups = { [defs.ATTR.TOOL_NAME]: defs.toolNames, [defs.ATTR.TOOL_TAG]: defs.toolNames };
   return { dashboard, skippedPanels: skipped, ...defs.render.renderMonitors(defs.ALERTS, groups) };
 }
@@ -129,6 +129,12 @@ describe("npm run observability", () => {
       expect(made || stdout.includes(`alert ${alert.id} "`), alert.id).toBe(true);
     }
     for (const s of [...skipped, ...skippedPanels]) expect(stdout).toContain(s.reason);
+    // A ratio alert has no monitor; the dashboard charts what it watches instead.
+    for (const alert of defs.ALERTS.filter((a) => a.measure.kind === "ratio")) {
+      const title = `Alert: ${alert.name.replace(/^MCP: /, "")}`;
+      expect(dashboard.widgets.map((w) => w.title)).toContain(title);
+      expect(skipped.map((s) => s.id)).toContain(alert.id);
+    }
     expect(stdout).toContain(`Plan: ${1 + monitors.length} to create, 0 to update, 0 unchanged.`);
     expect(writes()).toEqual([]);
   });
@@ -312,7 +318,7 @@ describe("npm run observability", () => {
       answer: { dataSources: [{ aggregate: ["Invalid Metric"] }] },
     });
     const { dashboard } = rendered();
-    const { widgetDefinitions } = defs.render.renderDashboard(defs.PANELS, 42);
+    const { widgetDefinitions } = defs.render.renderDashboard(defs.PANELS, 42, defs.ALERTS);
     fake.fault({
       method: "POST",
       path: "/dashboards/",
@@ -325,7 +331,7 @@ describe("npm run observability", () => {
       `Sentry refused monitor "${victim.body.name}" (definition ${victim.alertId}) (400): dataSources[0].aggregate: Invalid Metric`,
     );
     expect(stdout).toContain(
-      `widgets[1] (panel ${widgetDefinitions[1]}).queries[0].fields: Invalid fields: not a column`,
+      `widgets[1] (definition ${widgetDefinitions[1]}).queries[0].fields: Invalid fields: not a column`,
     );
     expect(stderr).toContain(`Written (${monitors.length - 1}):`);
     expect(stderr).toContain("Not written (2):");
