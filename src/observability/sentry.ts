@@ -206,14 +206,24 @@ function widgetMeasure(
   return { aggregate: `equation|${expression}`, query: denominator, equation: true };
 }
 
-function renderWidget(
-  id: string,
-  title: string,
-  description: string,
-  display: PanelDefinition["display"],
-  measure: Measure,
-  groupBy: readonly string[],
-): Omit<SentryWidget, "layout"> {
+/** What one widget shows: a panel, a panel's unsampled form, or a ratio alert. */
+interface WidgetSpec {
+  id: string;
+  title: string;
+  description: string;
+  display: PanelDefinition["display"];
+  measure: Measure;
+  groupBy: readonly string[];
+}
+
+function renderWidget({
+  id,
+  title,
+  description,
+  display,
+  measure,
+  groupBy,
+}: WidgetSpec): Omit<SentryWidget, "layout"> {
   const where = `panel ${id}`;
   const { aggregate, query, equation } = widgetMeasure(measure, where);
   if (display === "big_number" && groupBy.length > 0) {
@@ -282,33 +292,26 @@ export function renderDashboard(
   const widgets: Omit<SentryWidget, "layout">[] = [];
   const widgetDefinitions: string[] = [];
   const skipped: Skipped[] = [];
-  const add = (
-    id: string,
-    title: string,
-    description: string,
-    display: PanelDefinition["display"],
-    measure: Measure,
-    groupBy: readonly string[],
-  ) => {
+  const add = (spec: WidgetSpec) => {
     try {
-      widgets.push(renderWidget(id, title, description, display, measure, groupBy));
-      widgetDefinitions.push(id);
+      widgets.push(renderWidget(spec));
+      widgetDefinitions.push(spec.id);
     } catch (error) {
       if (!(error instanceof RenderError)) throw error;
-      skipped.push({ id, title, reason: reasonOf(error, `panel ${id}`) });
+      skipped.push({ id: spec.id, title: spec.title, reason: reasonOf(error, `panel ${spec.id}`) });
     }
   };
   for (const panel of panels) {
-    add(panel.id, panel.title, panel.description, panel.display, panel.measure, panel.groupBy);
+    add(panel);
     if (!panel.unsampled) continue;
-    add(
-      `${panel.id}.unsampled`,
-      `${panel.title} (unsampled calls)`,
-      `The calls whose trace was not sampled, from the trace metrics. ${panel.description}`,
-      panel.display,
-      panel.unsampled.measure,
-      panel.unsampled.groupBy,
-    );
+    add({
+      id: `${panel.id}.unsampled`,
+      title: `${panel.title} (unsampled calls)`,
+      description: `The calls whose trace was not sampled, from the trace metrics. ${panel.description}`,
+      display: panel.display,
+      measure: panel.unsampled.measure,
+      groupBy: panel.unsampled.groupBy,
+    });
   }
   // A ratio alert has no monitor (see renderMonitors), so the dashboard charts what it watches.
   for (const alert of alerts.filter((a) => a.measure.kind === "ratio")) {
@@ -317,15 +320,16 @@ export function renderDashboard(
       when.kind === "threshold"
         ? `${when.op} ${when.value}`
         : `> ${when.factor} x ${when.comparison} earlier`;
-    add(
-      `alert.${alert.id}`,
-      `Alert: ${alert.name.replace(/^MCP: /, "")}`,
-      `Fires when ${rule} over ${alert.window}${alert.groupBy.length ? ` per ${alert.groupBy.join(", ")}` : ""}. ` +
+    add({
+      id: `alert.${alert.id}`,
+      title: `Alert: ${alert.name.replace(/^MCP: /, "")}`,
+      description:
+        `Fires when ${rule} over ${alert.window}${alert.groupBy.length ? ` per ${alert.groupBy.join(", ")}` : ""}. ` +
         `Sentry cannot alert on a ratio, so this widget shows it. ${alert.description}`,
-      "line",
-      alert.measure,
-      alert.groupBy,
-    );
+      display: "line",
+      measure: alert.measure,
+      groupBy: alert.groupBy,
+    });
   }
   if (widgets.length > MAX_WIDGETS) {
     throw new RenderError(
