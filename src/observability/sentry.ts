@@ -404,6 +404,9 @@ export function renderMonitors(
     let aggregate: string;
     try {
       aggregate = aggregateOf(query, `alert ${alert.id}`);
+      // The monitor docs write a span count as count(span.duration) ("Throughput Metric Monitor"); the
+      // form the docs use is the one most likely to come back unchanged, which idempotence relies on.
+      if (query.dataset === "spans" && aggregate === "count()") aggregate = "count(span.duration)";
     } catch (error) {
       if (!(error instanceof RenderError)) throw error;
       skip(reasonOf(error, `alert ${alert.id}`));
