@@ -100,7 +100,7 @@ export interface Skipped {
   reason: string;
 }
 
-/** What the plan should say about how a definition was rendered. */
+/** One monitor and the alert definition it came from. */
 export interface RenderedMonitor {
   alertId: string;
   body: SentryMonitor;
