@@ -1,25 +1,5 @@
-// Loads the test doubles (TypeScript, extension-less imports) into plain Node: esbuild bundles one
-// entry into a single ES module in memory, which is then imported from a data: URL. Nothing is
-// written to disk, so a stale build can never be served.
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-async function importTypeScript(relativePath) {
-  const result = await build({
-    entryPoints: [`${ROOT}${relativePath}`],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "node22",
-    write: false,
-    logLevel: "silent",
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error(`esbuild produced nothing for ${relativePath}`);
-  return import(`data:text/javascript;base64,${Buffer.from(output.contents).toString("base64")}`);
-}
+// Loads the test doubles (TypeScript) into plain Node, through esbuild in memory (./typescript.mjs).
+import { importTypeScript } from "./typescript.mjs";
 
 /** test/doubles/fake-github.ts: `createFakeGitHub({ webOrigin, apiBase, clientId, clientSecret })`. */
 export async function loadFakeGitHub() {
@@ -37,4 +17,10 @@ export async function loadSentrySink() {
 export async function loadOAuthClient() {
   const module = await importTypeScript("test/doubles/oauth-client.ts");
   return module.createOAuthClient;
+}
+
+/** test/doubles/fake-sentry-api.ts: `createFakeSentryApi({ organizations, tokens, pageSize? })`. */
+export async function loadFakeSentryApi() {
+  const module = await importTypeScript("test/doubles/fake-sentry-api.ts");
+  return module.createFakeSentryApi;
 }
