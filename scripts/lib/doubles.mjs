@@ -1,12 +1,14 @@
 // Loads the test doubles (TypeScript, extension-less imports) into plain Node: esbuild bundles one
 // entry into a single ES module in memory, which is then imported from a data: URL. Nothing is
-// written to disk, so a stale build can never be served.
+// written to disk, so a stale build can never be served. The dev dashboard loads
+// src/observability the same way (scripts/dashboard/server.mjs).
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-async function importTypeScript(relativePath) {
+/** `relativePath` (from the repository root), bundled with what it imports, as an ES module. */
+export async function importTypeScript(relativePath) {
   const result = await build({
     entryPoints: [`${ROOT}${relativePath}`],
     bundle: true,

@@ -1,10 +1,12 @@
 // The local stack behind `npm run dev` and `npm run e2e`: the Worker under `wrangler dev`, the GitHub
-// stand-in (test/doubles/fake-github.ts served from this process) and the Spotlight sidecar.
+// stand-in (test/doubles/fake-github.ts served from this process), the Spotlight sidecar and the
+// dashboard page that reads it (scripts/dashboard, served from this process).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv, stripVTControlCharacters } from "node:util";
+import { loadObservability, startDashboard } from "../dashboard/server.mjs";
 import { loadFakeGitHub } from "./doubles.mjs";
 import { serveFetch, waitForHttp } from "./http.mjs";
 import { startChild } from "./processes.mjs";
@@ -77,9 +79,10 @@ export function wranglerEnv(base = process.env, { color = false } = {}) {
  * The stack, not started yet: `start()` resolves with `{ urls, github }` once the Worker answers;
  * `stop()` may be called at any moment, during `start()` too, and stops whatever is running.
  * `died` resolves with a message when a child exits on its own. Options:
- *   ports: { worker, github, spotlight, inspector }   (github/spotlight only when used)
+ *   ports: { worker, github, spotlight, dashboard, inspector }   (github/spotlight/dashboard only when used)
  *   standIn: serve the GitHub stand-in, point the Worker at it, keep Worker state for this run only
  *   spotlight: start the Spotlight sidecar and point the Worker's SENTRY_SPOTLIGHT at it
+ *   dashboard: serve the live panels and alerts page, fed by that sidecar (needs `spotlight`)
  *   vars: extra Worker vars (KEY -> value), passed with --var after everything else
  *   isolated: ignore the developer's .dev.vars and .env (the e2e run must not depend on them)
  *   color: let wrangler colour its output (it is piped, so it cannot tell a terminal itself)
@@ -90,6 +93,7 @@ export function createStack({
   ports,
   standIn,
   spotlight,
+  dashboard = false,
   vars = {},
   isolated = false,
   color = false,
@@ -171,6 +175,21 @@ export function createStack({
         onLine: (line) => log("spotlight", line),
       });
       await waitForHttp(`${urls.spotlight}/health`, { timeoutMs: 30_000, isDead: sidecar.isDead });
+    }
+
+    if (dashboard) {
+      if (!spotlight)
+        throw new Error("the dashboard reads Spotlight's stream: start the stack with spotlight");
+      const observability = await loadObservability();
+      if (stopping) throw new Error("the stack was stopped while it started");
+      const page = await startDashboard({
+        port: ports.dashboard,
+        spotlight: urls.spotlight,
+        observability,
+        log: (line) => log("dashboard", line),
+      });
+      closers.push(page.stop);
+      urls.dashboard = page.url;
     }
 
     Object.assign(workerVars, vars);
