@@ -85,6 +85,34 @@ describe("the layout", () => {
     }
   });
 
+  it("observability definitions read only the telemetry's names: no SDK, no host, nothing that runs", () => {
+    const observability = files.filter((file) => file.path.startsWith("src/observability/"));
+    expect(observability.map((file) => file.path)).toContain("src/observability/definitions.ts");
+    const outside = observability.flatMap((file) =>
+      importsOf(file.path, file.text)
+        .filter((target) => target !== "src/telemetry/names" && !target.startsWith("src/observability/"))
+        .map((target) => `${file.path} imports ${target}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it("the Worker does not ship the observability definitions: nothing src/index.ts imports reaches them", () => {
+    const byPath = new Map(files.map((file) => [file.path.replace(/\.ts$/, ""), file]));
+    const seen = new Set<string>();
+    const queue = ["src/index"];
+    while (queue.length > 0) {
+      const next = queue.pop() ?? "";
+      const file = byPath.get(next) ?? byPath.get(`${next}/index`);
+      if (!file || seen.has(file.path)) continue;
+      seen.add(file.path);
+      queue.push(...importsOf(file.path, file.text).filter((target) => target.startsWith("src/")));
+    }
+    // The walk really follows the graph: the Worker reaches the MCP host and the telemetry names.
+    expect(seen).toContain("src/mcp/register.ts");
+    expect(seen).toContain("src/telemetry/names.ts");
+    expect([...seen].filter((path) => path.startsWith("src/observability/"))).toEqual([]);
+  });
+
   it("touches the MCP SDK's private fields in one adapter file only", () => {
     const privates = new Set(
       Object.values(sdkTypes).flatMap((text) =>

@@ -1,5 +1,6 @@
 import { DurableObjectEventStore } from "agents/mcp";
 import { createLogger } from "../telemetry/logger";
+import { ATTR } from "../telemetry/names";
 
 type StoreEventArgs = Parameters<DurableObjectEventStore["storeEvent"]>;
 
@@ -16,7 +17,7 @@ export class SendingEventStore extends DurableObjectEventStore {
       return await super.storeEvent(streamId, message);
     } catch (error) {
       createLogger().warn("MCP message sent without replay: storage refused it", {
-        "error.type": error instanceof Error ? error.name : "unknown",
+        [ATTR.ERROR_TYPE]: error instanceof Error ? error.name : "unknown",
       });
       return "";
     }

@@ -16,6 +16,7 @@ import { classifyError, UpstreamError, UserInputError } from "../errors";
 import type { PromptDefinition, PromptMessage } from "../prompts/define";
 import type { ResourceBody, ResourceDefinition, ResourceTemplateDefinition } from "../resources/define";
 import { createLogger } from "../telemetry/logger";
+import { ATTR } from "../telemetry/names";
 import {
   annotateGrantRevocation,
   annotateOrganization,
@@ -413,7 +414,7 @@ async function runObserved(
   const scope = requestScopes.getStore();
   const ctx: ServerContext = {
     ...(scope ? scope.base() : host.baseContext()),
-    logger: createLogger({ "mcp.session.id": host.sessionId() ?? "none" }),
+    logger: createLogger({ [ATTR.SESSION_ID]: host.sessionId() ?? "none" }),
     setOrganization: annotateOrganization,
     channel: host.channel?.(extra),
   };

@@ -1,4 +1,5 @@
 import * as Sentry from "@sentry/cloudflare";
+import { ATTR, METRIC } from "./names";
 
 /** Attributes every metric may carry: all low-cardinality and bounded by the catalog. */
 export interface MetricLabels {
@@ -25,45 +26,45 @@ export function recordOperationMetrics(
 ): void {
   if (Sentry.getActiveSpan()?.isRecording()) return;
   const attributes = {
-    "mcp.method.name": labels.method,
-    "mcp.target": labels.target,
-    "mcp.outcome": labels.outcome,
-    "client.family": labels.clientFamily,
-    "mcp.transport": labels.transport,
+    [ATTR.METHOD_NAME]: labels.method,
+    [ATTR.TARGET]: labels.target,
+    [ATTR.OUTCOME]: labels.outcome,
+    [ATTR.CLIENT_FAMILY]: labels.clientFamily,
+    [ATTR.TRANSPORT]: labels.transport,
   };
-  Sentry.metrics.distribution("mcp.server.operation.duration", durationSeconds, {
+  Sentry.metrics.distribution(METRIC.OPERATION_DURATION, durationSeconds, {
     unit: "second",
     attributes,
   });
   if (labels.method !== "tools/call") return;
-  Sentry.metrics.count("mcp.tool.calls", 1, { attributes });
+  Sentry.metrics.count(METRIC.TOOL_CALLS, 1, { attributes });
   if (tokens !== undefined) {
     // Estimated context cost: what the result adds to the model's context and what the arguments took.
     for (const [direction, value] of [
       ["result", tokens.result],
       ["arguments", tokens.arguments],
     ] as const) {
-      Sentry.metrics.distribution("mcp.tool.context_tokens", value, {
-        attributes: { "mcp.target": labels.target, "mcp.tokens.direction": direction },
+      Sentry.metrics.distribution(METRIC.TOOL_CONTEXT_TOKENS, value, {
+        attributes: { [ATTR.TARGET]: labels.target, [ATTR.TOKENS_DIRECTION]: direction },
       });
     }
   }
   if (resultBytes !== undefined) {
-    Sentry.metrics.distribution("mcp.tool.result.size", resultBytes, {
+    Sentry.metrics.distribution(METRIC.TOOL_RESULT_SIZE, resultBytes, {
       unit: "byte",
-      attributes: { "mcp.target": labels.target },
+      attributes: { [ATTR.TARGET]: labels.target },
     });
   }
 }
 
 /** Counts a reply the reply bound cut, per operation and target. */
 export function recordTruncation(labels: MetricLabels): void {
-  Sentry.metrics.count("mcp.reply.truncated", 1, {
+  Sentry.metrics.count(METRIC.REPLY_TRUNCATED, 1, {
     attributes: {
-      "mcp.method.name": labels.method,
-      "mcp.target": labels.target,
-      "client.family": labels.clientFamily,
-      "mcp.transport": labels.transport,
+      [ATTR.METHOD_NAME]: labels.method,
+      [ATTR.TARGET]: labels.target,
+      [ATTR.CLIENT_FAMILY]: labels.clientFamily,
+      [ATTR.TRANSPORT]: labels.transport,
     },
   });
 }

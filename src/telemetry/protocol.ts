@@ -6,6 +6,7 @@ import * as Sentry from "@sentry/cloudflare";
 import type { ServerClient, ServerUser } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics, recordTruncation } from "./metrics";
+import { ATTR, type OUTCOME, SPAN_OP } from "./names";
 import type { SessionTracker } from "./session";
 import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape";
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
@@ -15,13 +16,7 @@ import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-cont
 export type TransportName = "streamable-http" | "sse";
 
 /** How one MCP operation ended, counted apart. */
-export type Outcome =
-  | "success"
-  | "tool_error"
-  | "validation_error"
-  | "rate_limited"
-  | "protocol_error"
-  | "cancelled";
+export type Outcome = (typeof OUTCOME)[keyof typeof OUTCOME];
 
 /** What the observed session tells telemetry about itself: how it is reached and what it remembers. */
 export interface ObservedSession {
@@ -101,13 +96,13 @@ export function annotateTruncation(truncation: { totalBytes: number }): void {
 export function annotateOrganization(slug: string): void {
   const observation = observations.getStore();
   const normalised = slug.toLowerCase().slice(0, 39);
-  (observation?.scope ?? Sentry.getCurrentScope()).setTag("organization.slug", normalised);
-  (observation?.span ?? Sentry.getActiveSpan())?.setAttribute("organization.slug", normalised);
+  (observation?.scope ?? Sentry.getCurrentScope()).setTag(ATTR.ORGANIZATION_SLUG, normalised);
+  (observation?.span ?? Sentry.getActiveSpan())?.setAttribute(ATTR.ORGANIZATION_SLUG, normalised);
 }
 
 /** How many grants the current request revoked after GitHub refused the session's token. */
 export function annotateGrantRevocation(revoked: number): void {
-  observations.getStore()?.span.setAttribute("mcp.grant.revoked", revoked);
+  observations.getStore()?.span.setAttribute(ATTR.GRANT_REVOKED, revoked);
 }
 
 /**
@@ -152,25 +147,25 @@ async function handleRequest(
   const transport = host.transport();
 
   scope.setTags({
-    "client.id": identity.clientId,
-    "client.family": identity.clientFamily,
-    "mcp.transport": transport,
+    [ATTR.CLIENT_ID]: identity.clientId,
+    [ATTR.CLIENT_FAMILY]: identity.clientFamily,
+    [ATTR.TRANSPORT]: transport,
   });
   if (identity.user) scope.setUser(identity.user);
-  if (method === "tools/call" && target) scope.setTag("tool.name", target);
+  if (method === "tools/call" && target) scope.setTag(ATTR.TOOL_TAG, target);
 
   const attributes: Record<string, string | number | boolean> = {
-    "mcp.method.name": method,
-    "mcp.transport": transport,
-    "network.transport": "tcp",
-    "network.protocol.name": "http",
-    "client.id": identity.clientId,
-    "client.family": identity.clientFamily,
-    ...(extra.requestId !== undefined ? { "jsonrpc.request.id": String(extra.requestId) } : {}),
+    [ATTR.METHOD_NAME]: method,
+    [ATTR.TRANSPORT]: transport,
+    [ATTR.NETWORK_TRANSPORT]: "tcp",
+    [ATTR.NETWORK_PROTOCOL_NAME]: "http",
+    [ATTR.CLIENT_ID]: identity.clientId,
+    [ATTR.CLIENT_FAMILY]: identity.clientFamily,
+    ...(extra.requestId !== undefined ? { [ATTR.REQUEST_ID]: String(extra.requestId) } : {}),
     ...sessionAttributes(host, request, extra),
-    ...(identity.clientName ? { "mcp.client.name": identity.clientName } : {}),
-    ...(identity.clientVersion ? { "mcp.client.version": identity.clientVersion } : {}),
-    ...(identity.user ? { "user.id": identity.user.id, "user.name": identity.user.username } : {}),
+    ...(identity.clientName ? { [ATTR.CLIENT_NAME]: identity.clientName } : {}),
+    ...(identity.clientVersion ? { [ATTR.CLIENT_VERSION]: identity.clientVersion } : {}),
+    ...(identity.user ? { [ATTR.USER_ID]: identity.user.id, [ATTR.USER_NAME]: identity.user.username } : {}),
   };
   const argumentsOf = (kind: "tool" | "prompt") =>
     argumentAttributes(
@@ -180,32 +175,32 @@ async function handleRequest(
       target ? known.argumentKeys(kind, target) : undefined,
     );
   if (method === "tools/call") {
-    attributes["gen_ai.operation.name"] = "execute_tool";
+    attributes[ATTR.OPERATION_NAME] = "execute_tool";
     if (target) {
-      attributes["gen_ai.tool.name"] = target;
-      attributes["tool.name"] = target;
+      attributes[ATTR.TOOL_NAME] = target;
+      attributes[ATTR.TOOL_TAG] = target;
     }
     Object.assign(attributes, argumentsOf("tool"));
     if (target) {
       const position = host.session.toolCall(target);
-      attributes["mcp.session.call_index"] = position.index;
-      if (position.previousTool) attributes["mcp.session.previous_tool"] = position.previousTool;
+      attributes[ATTR.SESSION_CALL_INDEX] = position.index;
+      if (position.previousTool) attributes[ATTR.SESSION_PREVIOUS_TOOL] = position.previousTool;
     }
   } else if (method === "prompts/get") {
-    if (target) attributes["gen_ai.prompt.name"] = target;
+    if (target) attributes[ATTR.PROMPT_NAME] = target;
     Object.assign(attributes, argumentsOf("prompt"));
   } else if (method === "resources/read" && typeof params.uri === "string") {
-    if (target) attributes["mcp.resource.template"] = target;
+    if (target) attributes[ATTR.RESOURCE_TEMPLATE] = target;
     const uriHash = argumentsHash(params.uri, host.session.salt());
     const read = host.session.resourceRead(uriHash);
-    attributes["mcp.resource.uri.hash"] = uriHash;
-    attributes["mcp.resource.reread"] = read.reread;
-    attributes["mcp.session.reread_count"] = read.rereads;
+    attributes[ATTR.RESOURCE_URI_HASH] = uriHash;
+    attributes[ATTR.RESOURCE_REREAD] = read.reread;
+    attributes[ATTR.SESSION_REREAD_COUNT] = read.rereads;
   } else if (method === "initialize") {
     const info = (params.clientInfo ?? {}) as Record<string, unknown>;
-    if (typeof info.name === "string") attributes["mcp.client.name"] = info.name.slice(0, 64);
-    if (typeof info.version === "string") attributes["mcp.client.version"] = info.version.slice(0, 32);
-    if (typeof info.name === "string") attributes["client.family"] = clientFamilyOf(info.name);
+    if (typeof info.name === "string") attributes[ATTR.CLIENT_NAME] = info.name.slice(0, 64);
+    if (typeof info.version === "string") attributes[ATTR.CLIENT_VERSION] = info.version.slice(0, 32);
+    if (typeof info.name === "string") attributes[ATTR.CLIENT_FAMILY] = clientFamilyOf(info.name);
   }
 
   const name = target ? `${method} ${target}` : method;
@@ -213,12 +208,13 @@ async function handleRequest(
   let outcome: Outcome = "success";
   let resultBytes: number | undefined;
   let tokens: { result: number; arguments: number } | undefined;
-  return Sentry.startSpan({ name, op: "mcp.server", forceTransaction: true, attributes }, async (span) => {
+  const options = { name, op: SPAN_OP.MCP_SERVER, forceTransaction: true, attributes };
+  return Sentry.startSpan(options, async (span) => {
     const state: RequestObservation = { span, scope };
     if (linkTo)
       span.addLink({
         context: spanContextOf(linkTo),
-        attributes: { "sentry.link.type": "http.traceparent" },
+        attributes: { [ATTR.LINK_TYPE]: "http.traceparent" },
       });
     try {
       const result = await observations.run(state, handle);
@@ -228,43 +224,43 @@ async function handleRequest(
         outcome = state.toolOutcome ?? (isError ? "validation_error" : "success");
         // The SDK validated the arguments before the handler ran; only a rejection is worth
         // re-parsing, to say which field failed and why.
-        span.setAttribute("mcp.arguments.valid", outcome !== "validation_error");
+        span.setAttribute(ATTR.ARGUMENTS_VALID, outcome !== "validation_error");
         if (outcome === "validation_error" && target) {
           const check = known.validateArguments(target, params.arguments ?? {});
           if (!check.valid) {
-            span.setAttribute("mcp.arguments.invalid_path", check.path);
-            span.setAttribute("mcp.arguments.invalid_reason", check.reason);
+            span.setAttribute(ATTR.ARGUMENTS_INVALID_PATH, check.path);
+            span.setAttribute(ATTR.ARGUMENTS_INVALID_REASON, check.reason);
           }
         }
         const text = resultText(result);
         resultBytes = byteLength(text);
-        span.setAttribute("mcp.result.bytes", resultBytes);
+        span.setAttribute(ATTR.RESULT_BYTES, resultBytes);
         tokens = {
           result: estimateTokens(text),
           arguments: estimateTokens(canonical),
         };
-        span.setAttribute("mcp.tool.result.tokens_estimate", tokens.result);
-        span.setAttribute("mcp.tool.arguments.tokens_estimate", tokens.arguments);
-        span.setAttribute("mcp.tokens.estimator", ESTIMATOR);
-        if (state.errorKind) span.setAttribute("mcp.tool.error_kind", state.errorKind);
+        span.setAttribute(ATTR.RESULT_TOKENS, tokens.result);
+        span.setAttribute(ATTR.ARGUMENTS_TOKENS, tokens.arguments);
+        span.setAttribute(ATTR.TOKENS_ESTIMATOR, ESTIMATOR);
+        if (state.errorKind) span.setAttribute(ATTR.TOOL_ERROR_KIND, state.errorKind);
       } else if (method === "resources/read" || method === "prompts/get") {
-        span.setAttribute("mcp.result.bytes", byteLength(resultText(result)));
+        span.setAttribute(ATTR.RESULT_BYTES, byteLength(resultText(result)));
       }
       if (method === "tools/call" || method === "resources/read" || method === "prompts/get") {
-        span.setAttribute("mcp.result.truncated", state.truncation !== undefined);
-        if (state.truncation) span.setAttribute("mcp.result.original_bytes", state.truncation.totalBytes);
+        span.setAttribute(ATTR.RESULT_TRUNCATED, state.truncation !== undefined);
+        if (state.truncation) span.setAttribute(ATTR.RESULT_ORIGINAL_BYTES, state.truncation.totalBytes);
       }
       return result;
     } catch (error) {
       outcome = extra.signal?.aborted ? "cancelled" : "protocol_error";
       const code = error instanceof McpError ? error.code : ErrorCode.InternalError;
-      span.setAttribute("rpc.jsonrpc.error_code", code);
+      span.setAttribute(ATTR.JSONRPC_ERROR_CODE, code);
       throw error;
     } finally {
-      span.setAttribute("mcp.outcome", outcome);
+      span.setAttribute(ATTR.OUTCOME, outcome);
       if (outcome !== "success") {
         span.setAttribute(
-          "error.type",
+          ATTR.ERROR_TYPE,
           outcome === "validation_error" || outcome === "tool_error" ? "tool_error" : outcome,
         );
         span.setStatus({ code: 2, message: canonicalStatus(outcome, state.errorKind) });
@@ -275,7 +271,7 @@ async function handleRequest(
         method,
         target: target ?? "none",
         outcome,
-        clientFamily: String(attributes["client.family"]),
+        clientFamily: String(attributes[ATTR.CLIENT_FAMILY]),
         transport,
       };
       recordOperationMetrics(labels, (Date.now() - started) / 1000, resultBytes, tokens);
@@ -283,11 +279,11 @@ async function handleRequest(
       if (method !== "initialize" || outcome !== "success") {
         // A success is described by its span (sampled) or its metrics (not): Sentry Logs get failures.
         const toSentry = outcome !== "success";
-        const logger = createLogger({ "mcp.session.id": host.sessionId() ?? "none" }, { toSentry });
+        const logger = createLogger({ [ATTR.SESSION_ID]: host.sessionId() ?? "none" }, { toSentry });
         logger.info(`${name} ${outcome}`, {
-          "mcp.method.name": method,
-          "mcp.target": target ?? "none",
-          "mcp.outcome": outcome,
+          [ATTR.METHOD_NAME]: method,
+          [ATTR.TARGET]: target ?? "none",
+          [ATTR.OUTCOME]: outcome,
         });
       }
       flushIfUnwrapped(host);
@@ -305,11 +301,11 @@ export function observeNotification(
     Sentry.startSpan(
       {
         name: method,
-        op: "mcp.server",
+        op: SPAN_OP.MCP_SERVER,
         forceTransaction: true,
         attributes: {
-          "mcp.method.name": method,
-          "mcp.transport": host.transport(),
+          [ATTR.METHOD_NAME]: method,
+          [ATTR.TRANSPORT]: host.transport(),
           ...sessionAttributes(host),
         },
       },
@@ -367,11 +363,11 @@ function sessionAttributes(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const sessionId = host.sessionId();
-  if (sessionId) out["mcp.session.id"] = sessionId;
+  if (sessionId) out[ATTR.SESSION_ID] = sessionId;
   const version =
     (request?.method === "initialize" ? request.params?.protocolVersion : undefined) ??
     headerOf(extra?.requestInfo?.headers, "mcp-protocol-version");
-  if (typeof version === "string" && version.length <= 16) out["mcp.protocol.version"] = version;
+  if (typeof version === "string" && version.length <= 16) out[ATTR.PROTOCOL_VERSION] = version;
   return out;
 }
 
@@ -383,9 +379,9 @@ function argumentAttributes(
 ): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {
     ...describeArguments(args ?? {}, schemaKeys || []),
-    "mcp.arguments.hash": hash64(host.session.salt() + canonical),
+    [ATTR.ARGUMENTS_HASH]: hash64(host.session.salt() + canonical),
   };
-  if (host.recordArgumentValues) attributes["mcp.arguments.value"] = canonical.slice(0, 2048);
+  if (host.recordArgumentValues) attributes[ATTR.ARGUMENTS_VALUE] = canonical.slice(0, 2048);
   return attributes;
 }
 

@@ -1,5 +1,6 @@
 import * as Sentry from "@sentry/cloudflare";
 import { createLogger } from "./logger";
+import { ATTR, METRIC } from "./names";
 
 /** Why the Worker refused an MCP request before it reached the session's Durable Object. */
 export type TransportRejection = "origin" | "host" | "session" | "batch";
@@ -23,16 +24,16 @@ const logger = createLogger();
  */
 export function recordTransportRejection(record: RejectionRecord): void {
   const attributes = {
-    "mcp.rejection.reason": record.reason,
-    "mcp.rejection.route": record.route,
-    "http.response.status_code": record.status,
+    [ATTR.REJECTION_REASON]: record.reason,
+    [ATTR.REJECTION_ROUTE]: record.route,
+    [ATTR.HTTP_STATUS_CODE]: record.status,
   };
-  Sentry.metrics.count("mcp.transport.rejections", 1, { attributes });
+  Sentry.metrics.count(METRIC.TRANSPORT_REJECTIONS, 1, { attributes });
   const span = Sentry.getActiveSpan();
   span?.setAttributes(attributes);
-  if (record.host) span?.setAttribute("mcp.rejection.host", record.host.slice(0, 253));
+  if (record.host) span?.setAttribute(ATTR.REJECTION_HOST, record.host.slice(0, 253));
   logger.warn(`MCP request refused: ${record.reason}`, {
     ...attributes,
-    ...(record.host ? { "mcp.rejection.host": record.host.slice(0, 253) } : {}),
+    ...(record.host ? { [ATTR.REJECTION_HOST]: record.host.slice(0, 253) } : {}),
   });
 }

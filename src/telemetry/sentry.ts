@@ -1,5 +1,6 @@
 import { type CloudflareOptions, spotlightIntegration, withStaticSpan } from "@sentry/cloudflare";
 import { createLogger } from "./logger";
+import { SPAN_OP } from "./names";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
 import { makeBatchingTransport } from "./transport";
@@ -128,7 +129,7 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       if (root?.data) root.data = scrubSpan("", root.data).attributes;
       // An MCP message's transaction inherits the Worker-to-object upgrade request (a GET), which
       // Spotlight would show as every message's method: the span's name says what it was.
-      if (root?.op === "mcp.server") delete event.request;
+      if (root?.op === SPAN_OP.MCP_SERVER) delete event.request;
       return scrubEvent(event);
     },
     beforeBreadcrumb: (breadcrumb) => {
@@ -221,7 +222,7 @@ function spanScrubber(templateUrl: (url: string) => string | undefined) {
     name: string,
     attributes: A,
   ): { name: string; attributes: A } => {
-    const base = attributes["sentry.op"] === "mcp.server" ? withoutHttpRequest(attributes) : attributes;
+    const base = attributes["sentry.op"] === SPAN_OP.MCP_SERVER ? withoutHttpRequest(attributes) : attributes;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(scrubValue(base))) {
       if (key.startsWith("http.request.header.") && !HARMLESS_HEADERS.has(key.slice(20).replace(/_/g, "-")))

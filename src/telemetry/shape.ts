@@ -3,6 +3,8 @@
  * hash are enough to spot empty strings, oversized inputs, missing keys and retry loops.
  */
 
+import { ATTR, argumentAttribute } from "./names";
+
 /** Attributes describing the arguments, ready to put on a span. */
 export type ShapeAttributes = Record<string, string | number | boolean>;
 
@@ -15,29 +17,28 @@ export type ShapeAttributes = Record<string, string | number | boolean>;
 export function describeArguments(args: unknown, schemaKeys: readonly string[] = []): ShapeAttributes {
   const attributes: ShapeAttributes = {};
   if (args === null || typeof args !== "object" || Array.isArray(args)) {
-    attributes["mcp.arguments.type"] = args === null ? "null" : Array.isArray(args) ? "array" : typeof args;
+    attributes[ATTR.ARGUMENTS_TYPE] = args === null ? "null" : Array.isArray(args) ? "array" : typeof args;
     return attributes;
   }
   const sent = Object.keys(args);
   const declared = new Set(schemaKeys);
   const keys = sent.filter((key) => declared.has(key)).sort();
-  attributes["mcp.arguments.keys"] = keys.join(",");
-  attributes["mcp.arguments.count"] = sent.length;
-  if (sent.length > keys.length) attributes["mcp.arguments.unknown_count"] = sent.length - keys.length;
+  attributes[ATTR.ARGUMENTS_KEYS] = keys.join(",");
+  attributes[ATTR.ARGUMENTS_COUNT] = sent.length;
+  if (sent.length > keys.length) attributes[ATTR.ARGUMENTS_UNKNOWN_COUNT] = sent.length - keys.length;
   for (const key of keys.slice(0, 20)) {
     const value = (args as Record<string, unknown>)[key];
-    const prefix = `mcp.argument.${key}`;
     if (typeof value === "string") {
-      attributes[`${prefix}.type`] = "string";
-      attributes[`${prefix}.length`] = value.length;
+      attributes[argumentAttribute(key, "type")] = "string";
+      attributes[argumentAttribute(key, "length")] = value.length;
     } else if (typeof value === "number" || typeof value === "boolean") {
-      attributes[`${prefix}.type`] = typeof value;
-      attributes[`${prefix}.value`] = value;
+      attributes[argumentAttribute(key, "type")] = typeof value;
+      attributes[argumentAttribute(key, "value")] = value;
     } else if (Array.isArray(value)) {
-      attributes[`${prefix}.type`] = "array";
-      attributes[`${prefix}.items`] = value.length;
+      attributes[argumentAttribute(key, "type")] = "array";
+      attributes[argumentAttribute(key, "items")] = value.length;
     } else {
-      attributes[`${prefix}.type`] = value === null ? "null" : typeof value;
+      attributes[argumentAttribute(key, "type")] = value === null ? "null" : typeof value;
     }
   }
   return attributes;
