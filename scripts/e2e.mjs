@@ -570,6 +570,19 @@ async function dashboardRun(urls, token, tokens) {
       panel.groupBy[0] === "gen_ai.tool.name",
   );
   check(callsPanel, "no panel counts calls per gen_ai.tool.name in src/observability/definitions.ts");
+  const errorAlert = ALERTS.find(
+    (alert) =>
+      alert.measure.kind === "ratio" &&
+      alert.measure.numerator.aggregate.fn === "count_if" &&
+      alert.measure.numerator.aggregate.field === "mcp.outcome" &&
+      alert.measure.numerator.aggregate.value === "tool_error" &&
+      alert.groupBy.length === 1 &&
+      alert.groupBy[0] === "gen_ai.tool.name",
+  );
+  check(
+    errorAlert,
+    "no alert on the tool_error rate per gen_ai.tool.name in src/observability/definitions.ts",
+  );
   const browser = await step("headless Chromium starts", () => launchBrowser("dashboard"));
   cleanups.push(() => browser.close().catch(() => {}));
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -598,16 +611,29 @@ async function dashboardRun(urls, token, tokens) {
       const client = await connectSdkClient(urls.mcp, token);
       const calls = await dashboardTraffic(client, urls);
       await client.close();
-      // No sleeps: the page changes when the Worker's envelopes have gone through Spotlight to it.
+      // No sleeps: the page changes when the Worker's envelopes have gone through Spotlight to it. At
+      // least: in a whole run, earlier steps' last envelopes may still be on their way.
+      const want = before + calls;
       await page
-        .locator(`[data-panel="${callsPanel.id}"] [data-group="whoami"][data-value="${before + calls}"]`)
-        .first()
-        .waitFor({ timeout: 30_000 })
+        .waitForFunction(
+          ({ panel, want }) => {
+            const node = document.querySelector(`[data-panel="${CSS.escape(panel)}"] [data-group="whoami"]`);
+            return node !== null && Number(node.getAttribute("data-value")) >= want;
+          },
+          { panel: callsPanel.id, want },
+          { timeout: 30_000 },
+        )
         .catch(async () => {
           const seen = (await whoami.count()) > 0 ? await whoami.first().getAttribute("data-value") : "none";
-          throw new Error(`the page never counted ${before + calls} whoami calls (it shows ${seen})`);
+          throw new Error(`the page never counted ${want} whoami calls (it shows ${seen})`);
         });
-      await page.locator(`[data-alert][data-state="firing"]`).first().waitFor({ timeout: 30_000 });
+      // One get_issue call in six failed with a GitHub 404 (tool_error): over the 5% line.
+      await page
+        .locator(`[data-alert="${errorAlert.id}"] [data-group="get_issue"][data-state="firing"]`)
+        .waitFor({ timeout: 30_000 })
+        .catch(() => {
+          throw new Error(`the alert "${errorAlert.name}" is not firing for get_issue on the page`);
+        });
       await page.screenshot({ path: join(OUT, "dashboard.png"), fullPage: true });
       if (UPDATE_SCREENSHOTS) {
         mkdirSync(join(ROOT, "docs/images"), { recursive: true });

@@ -152,7 +152,7 @@ export function lineChart(series, totals, unit, groupBy) {
       points.length === 1
         ? `<circle cx="${points[0][0].toFixed(1)}" cy="${points[0][1].toFixed(1)}" r="3" fill="${color}"/>`
         : "";
-    return `<g class="series" data-group="${escapeHtml(group.label)}"><polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}</g>`;
+    return `<g class="series" data-series="${escapeHtml(group.label)}"><polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}</g>`;
   });
   const axis = `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" class="axis"/>
 <line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" class="axis"/>
@@ -162,7 +162,7 @@ export function lineChart(series, totals, unit, groupBy) {
 <text x="${width - right}" y="${height - 4}" text-anchor="end" class="tick">${escapeHtml(clock(last))}</text>`;
   const legend = groups.map(
     (group, i) =>
-      `<li data-group="${escapeHtml(group.label)}" data-value="${escapeHtml(group.value)}" data-samples="${escapeHtml(group.samples)}"><span class="swatch${i < MAX_SERIES ? ` c${i % PALETTE.length}` : ""}"></span>${escapeHtml(group.label)} <b>${escapeHtml(formatValue(group.value, unit))}</b></li>`,
+      `<li data-group="${escapeHtml(group.label)}" data-value="${escapeHtml(group.value)}" data-samples="${escapeHtml(group.samples)}" title="${escapeHtml(`${group.samples} samples`)}"><span class="swatch${i < MAX_SERIES ? ` c${i % PALETTE.length}` : ""}"></span>${escapeHtml(group.label)} <b>${escapeHtml(formatValue(group.value, unit))}</b></li>`,
   );
   return `<svg class="chart line" viewBox="0 0 ${width} ${height}" role="img" aria-label="line chart">${axis}${lines.join("")}</svg><ul class="legend">${legend.join("")}</ul>`;
 }
@@ -234,37 +234,43 @@ ${body}
 </section>`;
 }
 
-/** The alerts' table: one row per alert and group, firing ones first. */
+/**
+ * The alerts' table: one row per alert, firing ones first, with each group's current value (firing
+ * groups first, then the largest). A group with fewer samples than the alert's minSamples cannot fire
+ * and is shown faded.
+ */
 export function renderAlerts(alerts, states) {
   const rows = [];
   let firing = 0;
   for (const alert of alerts) {
     const unit = alertUnit(alert);
-    const condition = describeCondition(alert.condition, unit);
-    const found = labelled(states.get(alert.id) ?? [], alert.groupBy);
-    if (found.length === 0) {
-      rows.push({
-        firing: false,
-        html: `<tr class="quiet" data-alert="${escapeHtml(alert.id)}" data-state="no-data"><td><span class="state nodata">no data</span></td><td title="${escapeHtml(alert.description)}">${escapeHtml(alert.name)}</td><td class="muted">–</td><td class="num">–</td><td class="num muted">${escapeHtml(condition)}</td><td class="num muted">${escapeHtml(alert.window)}</td><td class="num muted">0</td></tr>`,
-      });
-      continue;
-    }
-    for (const state of byValue(found)) {
-      if (state.firing) firing += 1;
-      const threshold =
-        alert.condition.kind === "relative"
-          ? `${condition}${Number.isFinite(state.threshold) ? ` (${formatValue(state.threshold, unit)})` : ""}`
-          : condition;
-      rows.push({
-        firing: state.firing,
-        html: `<tr class="${state.firing ? "firing" : "ok"}" data-alert="${escapeHtml(alert.id)}" data-group="${escapeHtml(state.label)}" data-state="${state.firing ? "firing" : "ok"}" data-value="${escapeHtml(state.value)}"><td><span class="state ${state.firing ? "on" : "off"}">${state.firing ? "FIRING" : "ok"}</span></td><td title="${escapeHtml(alert.description)}">${escapeHtml(alert.name)}</td><td>${escapeHtml(state.label)}</td><td class="num">${escapeHtml(formatValue(state.value, unit))}</td><td class="num muted">${escapeHtml(threshold)}</td><td class="num muted">${escapeHtml(alert.window)}</td><td class="num muted">${escapeHtml(state.samples)}</td></tr>`,
-      });
-    }
+    const found = labelled(states.get(alert.id) ?? [], alert.groupBy).sort(
+      (a, b) => Number(b.firing) - Number(a.firing) || b.value - a.value || a.label.localeCompare(b.label),
+    );
+    const fired = found.filter((state) => state.firing).length;
+    firing += fired;
+    const state = fired > 0 ? "firing" : found.length > 0 ? "ok" : "no-data";
+    const badge = { firing: ["on", "FIRING"], ok: ["off", "ok"], "no-data": ["nodata", "no data"] }[state];
+    const minSamples = alert.minSamples ?? 0;
+    const groups = found.map((group) => {
+      const few = group.samples < minSamples;
+      const baseline = Number.isFinite(group.threshold)
+        ? `, fires above ${formatValue(group.threshold, unit)}`
+        : "";
+      const note =
+        alert.condition.kind === "relative" && !Number.isFinite(group.threshold) ? ", no baseline yet" : "";
+      const title = `${group.samples} samples${few ? ` (fewer than ${minSamples}: cannot fire)` : ""}${alert.condition.kind === "relative" ? baseline : ""}${note}`;
+      return `<span class="g${group.firing ? " on" : ""}${few ? " few" : ""}" data-group="${escapeHtml(group.label)}" data-state="${group.firing ? "firing" : "ok"}" data-value="${escapeHtml(group.value)}" data-samples="${escapeHtml(group.samples)}" title="${escapeHtml(title)}">${escapeHtml(group.label)} <b>${escapeHtml(formatValue(group.value, unit))}</b></span>`;
+    });
+    rows.push({
+      fired,
+      html: `<tr class="${state}" data-alert="${escapeHtml(alert.id)}" data-state="${state}"><td><span class="state ${badge[0]}">${badge[1]}</span></td><td title="${escapeHtml(alert.description)}">${escapeHtml(alert.name)}</td><td class="groups">${groups.length > 0 ? groups.join(" ") : '<span class="muted">no calls in the window</span>'}</td><td class="num muted">${escapeHtml(describeCondition(alert.condition, unit))}</td><td class="num muted">${escapeHtml(alert.window)}${minSamples > 1 ? ` · min ${minSamples}` : ""}</td></tr>`,
+    });
   }
-  rows.sort((a, b) => Number(b.firing) - Number(a.firing));
+  rows.sort((a, b) => Number(b.fired > 0) - Number(a.fired > 0));
   return `<section class="alerts" data-firing="${firing}">
 <h2>Alerts <span class="muted">${firing === 0 ? "none firing" : `${firing} firing`}</span></h2>
-<table><thead><tr><th>state</th><th>alert</th><th>group</th><th class="num">now</th><th class="num">fires when</th><th class="num">window</th><th class="num">samples</th></tr></thead>
+<table><thead><tr><th>state</th><th>alert</th><th>now, per group</th><th class="num">fires when</th><th class="num">window</th></tr></thead>
 <tbody>${rows.map((row) => row.html).join("")}</tbody></table>
 </section>`;
 }
@@ -300,7 +306,7 @@ export function renderPage(state) {
 </head>
 <body>
 <header><h1>observable-mcp <span class="muted">local dashboard</span></h1>
-<p class="muted">The panels and alerts of <code>src/observability/definitions.ts</code>, computed from what the dev stack sends to Spotlight. Panels cover this run; each alert its own window.</p></header>
+<p class="muted">The panels and alerts of <code>src/observability/definitions.ts</code>, computed from what the dev stack sends to Spotlight. Panels cover this run; each alert its own window, and a group with fewer calls than its minimum (faded) cannot fire. Hover a value for its sample count.</p></header>
 <main id="live">${renderLive(state)}</main>
 </body>
 </html>

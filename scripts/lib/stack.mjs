@@ -1,12 +1,11 @@
 // The local stack behind `npm run dev` and `npm run e2e`: the Worker under `wrangler dev`, the GitHub
 // stand-in (test/doubles/fake-github.ts served from this process), the Spotlight sidecar and the
-// dashboard page that reads it (scripts/dashboard, served from this process).
+// dashboard page that reads it (scripts/dashboard).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv, stripVTControlCharacters } from "node:util";
-import { loadObservability, startDashboard } from "../dashboard/server.mjs";
 import { loadFakeGitHub } from "./doubles.mjs";
 import { serveFetch, waitForHttp } from "./http.mjs";
 import { startChild } from "./processes.mjs";
@@ -180,16 +179,13 @@ export function createStack({
     if (dashboard) {
       if (!spotlight)
         throw new Error("the dashboard reads Spotlight's stream: start the stack with spotlight");
-      const observability = await loadObservability();
-      if (stopping) throw new Error("the stack was stopped while it started");
-      const page = await startDashboard({
-        port: ports.dashboard,
-        spotlight: urls.spotlight,
-        observability,
-        log: (line) => log("dashboard", line),
-      });
-      closers.push(page.stop);
-      urls.dashboard = page.url;
+      urls.dashboard = `http://127.0.0.1:${ports.dashboard}`;
+      const page = spawn(
+        "dashboard",
+        [join(ROOT, "scripts/dashboard/main.mjs"), String(ports.dashboard), urls.spotlight],
+        { onLine: (line) => log("dashboard", line) },
+      );
+      await waitForHttp(`${urls.dashboard}/health`, { timeoutMs: 30_000, isDead: page.isDead });
     }
 
     Object.assign(workerVars, vars);
