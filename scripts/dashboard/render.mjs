@@ -264,7 +264,7 @@ export function renderAlerts(alerts, states) {
     });
     rows.push({
       fired,
-      html: `<tr class="${state}" data-alert="${escapeHtml(alert.id)}" data-state="${state}"><td><span class="state ${badge[0]}">${badge[1]}</span></td><td title="${escapeHtml(alert.description)}">${escapeHtml(alert.name)}</td><td class="groups">${groups.length > 0 ? groups.join(" ") : '<span class="muted">no calls in the window</span>'}</td><td class="num muted">${escapeHtml(describeCondition(alert.condition, unit))}</td><td class="num muted">${escapeHtml(alert.window)}${minSamples > 1 ? ` · min ${minSamples}` : ""}</td></tr>`,
+      html: `<tr class="${state}" data-alert="${escapeHtml(alert.id)}" data-state="${state}"><td><span class="state ${badge[0]}">${badge[1]}</span></td><td title="${escapeHtml(alert.description)}">${escapeHtml(alert.name)}</td><td class="groups">${groups.length > 0 ? groups.join(" ") : '<span class="muted">nothing in the window</span>'}</td><td class="num muted">${escapeHtml(describeCondition(alert.condition, unit))}</td><td class="num muted">${escapeHtml(alert.window)}${minSamples > 1 ? ` · min ${minSamples}` : ""}</td></tr>`,
     });
   }
   rows.sort((a, b) => Number(b.fired > 0) - Number(a.fired > 0));
