@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { createEnvelope, serializeEnvelope } from "@sentry/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSseParser, envelopeFromEvent, followSpotlight } from "../../scripts/dashboard/feed.mjs";
-import { barChart, escapeHtml, formatValue, renderLive } from "../../scripts/dashboard/render.mjs";
+import {
+  barChart,
+  escapeHtml,
+  formatValue,
+  renderAlerts,
+  renderLive,
+} from "../../scripts/dashboard/render.mjs";
 import { bucketEnds, loadObservability, startDashboard } from "../../scripts/dashboard/server.mjs";
 import { freePort, waitForHttp } from "../../scripts/lib/http.mjs";
 import { startChild } from "../../scripts/lib/processes.mjs";
@@ -94,6 +100,93 @@ describe("rendering", () => {
     expect(svg.indexOf('data-group="large"')).toBeLessThan(svg.indexOf('data-group="small"'));
     const widths = [...svg.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((match) => Number(match[1]));
     expect(widths[0] / widths[1]).toBeCloseTo(4, 5);
+  });
+});
+
+describe("the alerts table", () => {
+  const spans = { dataset: "spans", filters: [] };
+  const ratio = {
+    kind: "ratio",
+    numerator: {
+      ...spans,
+      aggregate: { fn: "count_if", field: "mcp.outcome", op: "equals", value: "tool_error" },
+    },
+    denominator: { ...spans, aggregate: { fn: "count" } },
+  };
+  const p95 = { kind: "single", query: { ...spans, aggregate: { fn: "p95", field: "span.duration" } } };
+  const alerts = [
+    {
+      id: "quiet",
+      name: "quiet",
+      description: "",
+      measure: ratio,
+      groupBy: ["gen_ai.tool.name"],
+      condition: { kind: "threshold", op: ">", value: 0.05 },
+      window: "1h",
+    },
+    {
+      id: "regression",
+      name: "regression",
+      description: "",
+      measure: p95,
+      groupBy: ["gen_ai.tool.name"],
+      condition: { kind: "relative", factor: 2, comparison: "1w" },
+      window: "1h",
+      minSamples: 5,
+    },
+    {
+      id: "errors",
+      name: "errors",
+      description: "",
+      measure: ratio,
+      groupBy: ["gen_ai.tool.name"],
+      condition: { kind: "threshold", op: ">", value: 0.05 },
+      window: "10m",
+      minSamples: 5,
+    },
+  ];
+  const tool = (name, value, samples, firing, threshold) => ({
+    group: { "gen_ai.tool.name": name },
+    value,
+    samples,
+    firing,
+    threshold,
+  });
+  const html = renderAlerts(
+    alerts,
+    new Map([
+      [
+        "regression",
+        [tool("get_issue", 153, 6, false, Number.NaN), tool("whoami", 60, 2, false, Number.NaN)],
+      ],
+      ["errors", [tool("whoami", 0, 6, false, 0.05), tool("get_issue", 0.2, 10, true, 0.05)]],
+    ]),
+  );
+  const row = (id) => {
+    const start = html.indexOf(`data-alert="${id}"`);
+    return html.slice(start, html.indexOf("</tr>", start));
+  };
+
+  it("puts firing alerts first, and a firing group first within its row, in the unit of the measure", () => {
+    expect(html.indexOf('data-alert="errors"')).toBeLessThan(html.indexOf('data-alert="quiet"'));
+    expect(html).toContain('data-firing="1"');
+    expect(row("errors")).toMatch(/data-state="firing".*FIRING/);
+    expect(row("errors").indexOf('data-group="get_issue"')).toBeLessThan(
+      row("errors").indexOf('data-group="whoami"'),
+    );
+    expect(row("errors")).toContain("<b>20%</b>");
+    expect(row("regression")).toContain("<b>153 ms</b>");
+  });
+
+  it("says which groups cannot fire yet, which have no baseline, and which alerts have no data", () => {
+    expect(row("regression")).toMatch(
+      /class="g few" data-group="whoami"[^>]*title="2 samples \(fewer than 5: cannot fire\), no baseline yet"/,
+    );
+    expect(row("regression")).toMatch(
+      /class="g" data-group="get_issue"[^>]*title="6 samples, no baseline yet"/,
+    );
+    expect(row("quiet")).toContain('data-state="no-data"');
+    expect(row("quiet")).toContain("nothing in the window");
   });
 });
 
