@@ -54,6 +54,13 @@ export type FakeFault =
     }
   | { kind: "rate_limit"; path?: string; times?: number }
   | {
+      /** Wait this long (less if the request is aborted), then answer as usual: a slow but working API. */
+      kind: "latency";
+      path?: string;
+      ms: number;
+      times?: number;
+    }
+  | {
       /**
        * Never answer on its own: the request stays open until the fault is replaced or cleared (or the
        * caller's abort reaches the fake), so a test of a timeout does not race the fake's delay against
@@ -300,7 +307,11 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     const active = activeFault;
     if (active === null) return null;
     const { fault } = active;
-    if (target === "token" && (fault.kind === "rate_limit" || fault.kind === "body")) return null;
+    if (
+      target === "token" &&
+      (fault.kind === "rate_limit" || fault.kind === "body" || fault.kind === "latency")
+    )
+      return null;
     if (fault.path !== undefined && !pathname.includes(fault.path)) return null;
     if (active.remaining !== null) {
       active.remaining -= 1;
@@ -963,7 +974,8 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     };
 
     const fault = takeFault(url.pathname, "api");
-    if (fault !== null) {
+    if (fault?.kind === "latency") await sleep(fault.ms, request.signal);
+    else if (fault !== null) {
       if (fault.kind === "rate_limit") return rateLimited(ctx, auth.kind === "ok" ? auth.viewer : null);
       if (fault.kind === "timeout" || fault.kind === "hang") {
         await (fault.kind === "hang" ? hang(request.signal) : sleep(fault.ms, request.signal));
@@ -1203,12 +1215,10 @@ export function createFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
   async function accessToken(request: Request, url: URL): Promise<Response> {
     const wantsJson = (request.headers.get("accept") ?? "").includes("application/json");
     const fault = takeFault(url.pathname, "token");
-    if (fault !== null && fault.kind !== "rate_limit" && fault.kind !== "body") {
-      if (fault.kind === "timeout" || fault.kind === "hang") {
-        await (fault.kind === "hang" ? hang(request.signal) : sleep(fault.ms, request.signal));
-        return plainJson(504, { message: TIMEOUT_MESSAGE });
-      }
-      return plainJson(fault.status, { message: "Server Error" });
+    if (fault?.kind === "status") return plainJson(fault.status, { message: "Server Error" });
+    if (fault?.kind === "timeout" || fault?.kind === "hang") {
+      await (fault.kind === "hang" ? hang(request.signal) : sleep(fault.ms, request.signal));
+      return plainJson(504, { message: TIMEOUT_MESSAGE });
     }
 
     const input = await readTokenRequest(request, url);
@@ -1757,7 +1767,7 @@ function faultProblem(input: unknown): string | null {
       ? null
       : "status must be 500, 502 or 503";
   }
-  if (input.kind === "timeout") {
+  if (input.kind === "timeout" || input.kind === "latency") {
     return typeof input.ms === "number" && Number.isFinite(input.ms) && input.ms >= 0
       ? null
       : "ms must be a non-negative number";
@@ -1765,7 +1775,7 @@ function faultProblem(input: unknown): string | null {
   if (input.kind === "rate_limit") return null;
   if (input.kind === "body") return typeof input.body === "string" ? null : "body must be a string";
   if (input.kind === "hang") return null;
-  return 'kind must be "status", "timeout", "hang", "rate_limit" or "body"';
+  return 'kind must be "status", "timeout", "latency", "hang", "rate_limit" or "body"';
 }
 
 function isFault(input: unknown): input is FakeFault {
