@@ -184,8 +184,7 @@ const perTool = (
 const toolLatency = (fn: "p50" | "p95") => perTool(fn, FIELD.SPAN_DURATION, DURATION_METRIC, toolDurations);
 
 const SPANS_NOTE = "Spans cover the sampled calls (Sentry extrapolates their counts by sample rate).";
-const METRICS_NOTE =
-  "Unsampled calls are only in the metric form (grouped by mcp.target); below 100% sampling add the two.";
+const METRICS_NOTE = "Unsampled calls are only in the metric form below; under 100% sampling add the two.";
 
 export const PANELS: readonly PanelDefinition[] = [
   {
@@ -338,7 +337,7 @@ export const ALERTS: readonly AlertDefinition[] = [
   {
     id: "tool-p95-regression",
     name: "MCP: tool p95 over twice its baseline",
-    description: `A tool's p95 duration over the last hour is more than twice the same hour a week earlier. ${SPANS_NOTE} The metric form is in seconds; ${METRICS_NOTE}`,
+    description: `A tool's p95 duration over the last hour is more than twice the same hour a week earlier. ${SPANS_NOTE} ${METRICS_NOTE} The metric is in seconds.`,
     ...toolLatency("p95"),
     condition: { kind: "relative", factor: 2, comparison: "1w" },
     window: "1h",

@@ -1,4 +1,5 @@
 import type { CloudflareOptions } from "@sentry/cloudflare";
+import { ATTR } from "./names";
 
 type Sampler = NonNullable<CloudflareOptions["tracesSampler"]>;
 
@@ -31,7 +32,7 @@ export function parseToolRates(value: string | undefined): Map<string, number> {
 export function createTracesSampler(defaultRate: number, toolRates: ReadonlyMap<string, number>): Sampler {
   return (context) => {
     if (context.parentSampled !== undefined) return context.parentSampled;
-    const tool = context.attributes?.["gen_ai.tool.name"];
+    const tool = context.attributes?.[ATTR.TOOL_NAME];
     if (typeof tool === "string") {
       const rate = toolRates.get(tool);
       if (rate !== undefined) return rate;

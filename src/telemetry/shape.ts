@@ -3,7 +3,7 @@
  * hash are enough to spot empty strings, oversized inputs, missing keys and retry loops.
  */
 
-import { ATTR, argumentAttribute } from "./names";
+import { ATTR } from "./names";
 
 /** Attributes describing the arguments, ready to put on a span. */
 export type ShapeAttributes = Record<string, string | number | boolean>;
@@ -28,17 +28,18 @@ export function describeArguments(args: unknown, schemaKeys: readonly string[] =
   if (sent.length > keys.length) attributes[ATTR.ARGUMENTS_UNKNOWN_COUNT] = sent.length - keys.length;
   for (const key of keys.slice(0, 20)) {
     const value = (args as Record<string, unknown>)[key];
+    const prefix = `${ATTR.ARGUMENT_PREFIX}.${key}`;
     if (typeof value === "string") {
-      attributes[argumentAttribute(key, "type")] = "string";
-      attributes[argumentAttribute(key, "length")] = value.length;
+      attributes[`${prefix}.type`] = "string";
+      attributes[`${prefix}.length`] = value.length;
     } else if (typeof value === "number" || typeof value === "boolean") {
-      attributes[argumentAttribute(key, "type")] = typeof value;
-      attributes[argumentAttribute(key, "value")] = value;
+      attributes[`${prefix}.type`] = typeof value;
+      attributes[`${prefix}.value`] = value;
     } else if (Array.isArray(value)) {
-      attributes[argumentAttribute(key, "type")] = "array";
-      attributes[argumentAttribute(key, "items")] = value.length;
+      attributes[`${prefix}.type`] = "array";
+      attributes[`${prefix}.items`] = value.length;
     } else {
-      attributes[argumentAttribute(key, "type")] = value === null ? "null" : typeof value;
+      attributes[`${prefix}.type`] = value === null ? "null" : typeof value;
     }
   }
   return attributes;
