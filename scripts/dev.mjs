@@ -5,9 +5,11 @@
 //     GitHub stand-in for sign-in and the API: test/doubles/fake-github.ts, served from this process
 //   - the Spotlight sidecar and UI on http://localhost:8969, which the Worker sends its errors,
 //     traces and logs to (and, if SENTRY_DSN is set, to Sentry as well)
+//   - the dashboard on http://127.0.0.1:8970: the panels and alerts of src/observability, live,
+//     computed from what reaches Spotlight (scripts/dashboard)
 //
 // Ctrl-C (or SIGTERM) stops everything it started; so does any one of them dying.
-// Ports: WORKER_PORT (8788), GITHUB_STAND_IN_PORT (8790), SPOTLIGHT_PORT (8969).
+// Ports: WORKER_PORT (8788), GITHUB_STAND_IN_PORT (8790), SPOTLIGHT_PORT (8969), DASHBOARD_PORT (8970).
 import { createServer } from "node:net";
 import { freePort } from "./lib/http.mjs";
 import { watchParent } from "./lib/processes.mjs";
@@ -18,6 +20,7 @@ const ports = {
   worker: port("WORKER_PORT", 8788),
   github: port("GITHUB_STAND_IN_PORT", 8790),
   spotlight: port("SPOTLIGHT_PORT", 8969),
+  dashboard: port("DASHBOARD_PORT", 8970),
   inspector: await freePort(),
 };
 const config = detectConfig();
@@ -53,6 +56,7 @@ async function assertFree(number, what) {
 await assertFree(ports.worker, "the Worker");
 if (standIn) await assertFree(ports.github, "the GitHub stand-in");
 await assertFree(ports.spotlight, "Spotlight");
+await assertFree(ports.dashboard, "the dashboard");
 
 console.log(
   standIn
@@ -64,6 +68,7 @@ const stack = createStack({
   ports,
   standIn,
   spotlight: true,
+  dashboard: true,
   vars: config.forwarded,
   color,
   log: (source, line) => console.log(`[${source}] ${color ? line : stripAnsi(line)}`),
@@ -113,11 +118,12 @@ console.log(`
    MCP, legacy SSE        ${urls.sse}
    Sign-in                ${signIn}
    Telemetry              ${telemetry}
+   Dashboard              ${urls.dashboard} (live panels and alerts: calls, latency, errors, size, tokens)
 
  Connect a client (each runs the OAuth flow: our consent page, then sign-in):
    MCP Inspector          npx mcp-inspector --transport http --server-url ${urls.mcp}
    stdio-only clients     npx mcp-remote ${urls.mcp}
    Claude Desktop, Cursor, VS Code: see docs/local-development.md
 ${standIn ? `\n The stand-in's OAuth app is ${STAND_IN_CLIENT.id}; its users and repositories live in memory\n until you stop this command (create_issue, then get_issue, finds the new issue).\n` : ""}
- Ctrl-C stops the Worker${standIn ? ", the stand-in" : ""} and Spotlight.
+ Ctrl-C stops the Worker${standIn ? ", the stand-in" : ""}, Spotlight and the dashboard.
 ────────────────────────────────────────────────────────────────────────────────`);

@@ -10,9 +10,14 @@
 //      and then answers tools/list and tools/call over stdio
 //   5. checks the telemetry the clients caused: a `tools/call <tool>` span per call, carrying the
 //      client's own name, on both transports, and no access token anywhere in what was sent
+//   6. opens the dashboard of `npm run dev` in headless Chromium, makes tool calls through an MCP
+//      client, waits for them to appear on it, panels and alerts (scripts/dashboard), and runs the
+//      privacy scan over the page
 //
 // Exits non-zero with the failed step named. Logs and screenshots go to .e2e/. With
-// `--update-screenshots` the consent page is also saved to docs/images/consent-page.png.
+// `--update-screenshots` the consent page and the dashboard are also saved to docs/images/.
+// `--only dashboard` runs only what step 6 needs (the stack and a sign-in) and step 6.
+// E2E_PORT_BASE=N takes every port from N upwards (the first free ones) instead of any free port.
 // Needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium) or CHROMIUM_PATH.
 import {
   chmodSync,
@@ -30,24 +35,41 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { chromium } from "playwright-core";
-import { loadSentrySink } from "./lib/doubles.mjs";
-import { freePort, serveFetch } from "./lib/http.mjs";
+import { loadObservability } from "./dashboard/server.mjs";
+import { importTypeScript, loadSentrySink } from "./lib/doubles.mjs";
+import { freePort, isPortFree, serveFetch } from "./lib/http.mjs";
 import { signIn } from "./lib/oauth.mjs";
 import { runToEnd, watchParent } from "./lib/processes.mjs";
 import { createStack, ROOT, stripAnsi } from "./lib/stack.mjs";
 
 const OUT = join(ROOT, ".e2e");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const USAGE = "usage: npm run e2e [-- [--update-screenshots] [--only dashboard]]";
 const flags = (() => {
   try {
-    return parseArgs({ options: { "update-screenshots": { type: "boolean", default: false } } }).values;
+    const { values } = parseArgs({
+      options: {
+        "update-screenshots": { type: "boolean", default: false },
+        only: { type: "string" },
+      },
+    });
+    if (values.only !== undefined && values.only !== "dashboard")
+      throw new Error(`--only takes "dashboard", not "${values.only}"`);
+    return values;
   } catch (error) {
-    console.error(`e2e: ${error.message}\nusage: npm run e2e [-- --update-screenshots]`);
+    console.error(`e2e: ${error.message}\n${USAGE}`);
     process.exit(2);
   }
 })();
 const UPDATE_SCREENSHOTS = flags["update-screenshots"];
+const ONLY_DASHBOARD = flags.only === "dashboard";
+const PORT_BASE = process.env.E2E_PORT_BASE ? Number(process.env.E2E_PORT_BASE) : undefined;
+if (PORT_BASE !== undefined && !(Number.isInteger(PORT_BASE) && PORT_BASE > 0 && PORT_BASE < 65000)) {
+  console.error(`e2e: E2E_PORT_BASE must be a port number, not ${process.env.E2E_PORT_BASE}`);
+  process.exit(2);
+}
 const TOOLS = ["whoami", "list_repositories", "search_issues", "get_issue", "create_issue"];
 const REPO = { owner: "octocat", repo: "hello-world" };
 const HOST_NAME = "e2e-stdio-host";
@@ -95,9 +117,18 @@ function versionOf(pkg) {
 
 // ---- the stack --------------------------------------------------------------------------------
 
+let nextPortFrom = PORT_BASE;
+/** Any free port, or with E2E_PORT_BASE the next free one from there. */
+async function allocatePort() {
+  if (nextPortFrom === undefined) return freePort();
+  while (!(await isPortFree(nextPortFrom))) nextPortFrom += 1;
+  nextPortFrom += 1;
+  return nextPortFrom - 1;
+}
+
 async function startSink() {
   const createSentrySink = await loadSentrySink();
-  const port = await freePort();
+  const port = await allocatePort();
   const origin = `http://127.0.0.1:${port}`;
   const sink = createSentrySink(origin);
   const served = await serveFetch((request) => sink.fetch(request), { port });
@@ -107,15 +138,17 @@ async function startSink() {
 
 async function bootStack(dsn) {
   const ports = {
-    worker: await freePort(),
-    github: await freePort(),
-    spotlight: await freePort(),
-    inspector: await freePort(),
+    worker: await allocatePort(),
+    github: await allocatePort(),
+    spotlight: await allocatePort(),
+    dashboard: await allocatePort(),
+    inspector: await allocatePort(),
   };
   const stack = createStack({
     ports,
     standIn: true,
     spotlight: true,
+    dashboard: true,
     isolated: true,
     vars: { SENTRY_DSN: dsn },
     log: (source, line) => stackLog.write(`[${source}] ${stripAnsi(line)}\n`),
@@ -305,7 +338,7 @@ async function mcpRemoteRun(label, serverUrl, extraArgs, urls, { screenshot }) {
   const browserScript = join(home, "browser.sh");
   writeFileSync(browserScript, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
   chmodSync(browserScript, 0o755);
-  const callbackPort = await freePort();
+  const callbackPort = await allocatePort();
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [mcpRemoteBin, serverUrl, String(callbackPort), "--auth-timeout", "60", ...extraArgs],
@@ -466,6 +499,169 @@ async function clickAndLand(page, target, expected, wanted) {
   );
 }
 
+// ---- the dashboard ----------------------------------------------------------------------------
+
+const DASHBOARD_CLIENT = "e2e-dashboard";
+
+/** An MCP client of our own (the SDK's, over Streamable HTTP with the bearer token). */
+async function connectSdkClient(url, token) {
+  const client = new Client({ name: DASHBOARD_CLIENT, version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  cleanups.push(() => client.close().catch(() => {}));
+  return client;
+}
+
+/**
+ * Traffic with something for every panel: successes, a validation error, a GitHub 404, results over
+ * the 10 KB alert line, a resource read twice. Returns how many whoami calls it made.
+ */
+async function dashboardTraffic(client, urls) {
+  let whoamiCalls = 0;
+  const call = async (name, args, wantError = false) => {
+    if (name === "whoami") whoamiCalls += 1;
+    const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 30_000 });
+    check(
+      (result.isError === true) === wantError,
+      `${name} ${wantError ? "succeeded, but should have failed" : `failed: ${textOf(result).slice(0, 300)}`}`,
+    );
+  };
+  const generate = (bytes) =>
+    fetch(`${urls.githubApi}/__fake/generated`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ repo: `${REPO.owner}/${REPO.repo}`, issue: 1, bytes }),
+    }).then((response) =>
+      check(response.ok, `the stand-in refused __fake/generated: HTTP ${response.status}`),
+    );
+  await call("whoami", {});
+  await call("list_repositories", {});
+  await call("list_repositories", { owner: "octo-org" });
+  await call("search_issues", { query: "repo:octocat/hello-world is:open" });
+  await call("get_issue", { ...REPO, number: 1 });
+  await call("get_issue", { ...REPO, number: "one" }, true);
+  await call("get_issue", { ...REPO, number: 99_999 }, true);
+  await generate(24 * 1024);
+  try {
+    for (let i = 0; i < 3; i += 1) await call("get_issue", { ...REPO, number: 1 });
+  } finally {
+    await generate(null);
+  }
+  for (let i = 0; i < 2; i += 1)
+    await client.readResource({ uri: `github://repos/${REPO.owner}/${REPO.repo}/readme` });
+  return whoamiCalls;
+}
+
+async function dashboardRun(urls, token, tokens) {
+  const { PANELS, ALERTS } = await loadObservability();
+  // The panel a person looks at first: calls per tool. Found by what it measures, not by its id.
+  const callsPanel = PANELS.find(
+    (panel) =>
+      panel.measure.kind === "single" &&
+      panel.measure.query.aggregate.fn === "count" &&
+      panel.groupBy.length === 1 &&
+      panel.groupBy[0] === "gen_ai.tool.name",
+  );
+  check(callsPanel, "no panel counts calls per gen_ai.tool.name in src/observability/definitions.ts");
+  const errorAlert = ALERTS.find(
+    (alert) =>
+      alert.measure.kind === "ratio" &&
+      alert.measure.numerator.aggregate.fn === "count_if" &&
+      alert.measure.numerator.aggregate.field === "mcp.outcome" &&
+      alert.measure.numerator.aggregate.value === "tool_error" &&
+      alert.groupBy.length === 1 &&
+      alert.groupBy[0] === "gen_ai.tool.name",
+  );
+  check(
+    errorAlert,
+    "no alert on the tool_error rate per gen_ai.tool.name in src/observability/definitions.ts",
+  );
+  const browser = await step("headless Chromium starts", () => launchBrowser("dashboard"));
+  cleanups.push(() => browser.close().catch(() => {}));
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const whoami = page.locator(`[data-panel="${callsPanel.id}"] [data-group="whoami"]`);
+  try {
+    const before = await step("dashboard: every panel and alert, live from Spotlight", async () => {
+      const response = await page.goto(urls.dashboard, { timeout: 30_000 });
+      check(response?.status() === 200, `the dashboard answered HTTP ${response?.status()}`);
+      // The page's script has taken over once the server's first push has replaced the first render.
+      await page.locator(".status .dot.on").waitFor({ timeout: 15_000 });
+      const panels = await page
+        .locator("[data-panel]")
+        .evaluateAll((nodes) => nodes.map((n) => n.dataset.panel));
+      const missing = PANELS.map((panel) => panel.id).filter((id) => !panels.includes(id));
+      check(missing.length === 0, `panels missing from the page: ${missing.join(", ")}`);
+      const alerts = await page
+        .locator("[data-alert]")
+        .evaluateAll((nodes) => nodes.map((n) => n.dataset.alert));
+      const silent = ALERTS.map((alert) => alert.id).filter((id) => !alerts.includes(id));
+      check(silent.length === 0, `alerts missing from the page: ${silent.join(", ")}`);
+      // Earlier steps' calls are counted already in a whole run; none are with --only dashboard.
+      return (await whoami.count()) === 0 ? 0 : Number(await whoami.first().getAttribute("data-value"));
+    });
+    await step(`dashboard: an MCP client's tool calls appear on it (whoami: ${before} so far)`, async () => {
+      const client = await connectSdkClient(urls.mcp, token);
+      const calls = await dashboardTraffic(client, urls);
+      await client.close();
+      // No sleeps: the page changes when the Worker's envelopes have gone through Spotlight to it. At
+      // least: in a whole run, earlier steps' last envelopes may still be on their way.
+      const want = before + calls;
+      await page
+        .waitForFunction(
+          ({ panel, want }) => {
+            const node = document.querySelector(`[data-panel="${CSS.escape(panel)}"] [data-group="whoami"]`);
+            return node !== null && Number(node.getAttribute("data-value")) >= want;
+          },
+          { panel: callsPanel.id, want },
+          { timeout: 30_000 },
+        )
+        .catch(async () => {
+          const seen = (await whoami.count()) > 0 ? await whoami.first().getAttribute("data-value") : "none";
+          throw new Error(`the page never counted ${want} whoami calls (it shows ${seen})`);
+        });
+      // One get_issue call in six failed with a GitHub 404 (tool_error): over the 5% line.
+      await page
+        .locator(`[data-alert="${errorAlert.id}"] [data-group="get_issue"][data-state="firing"]`)
+        .waitFor({ timeout: 30_000 })
+        .catch(() => {
+          throw new Error(`the alert "${errorAlert.name}" is not firing for get_issue on the page`);
+        });
+      await page.screenshot({ path: join(OUT, "dashboard.png"), fullPage: true });
+      if (UPDATE_SCREENSHOTS) {
+        mkdirSync(join(ROOT, "docs/images"), { recursive: true });
+        await page.screenshot({ path: join(ROOT, "docs/images/dashboard.png"), fullPage: true });
+      }
+    });
+    await step("dashboard: the privacy scan finds nothing on the page", async () => {
+      // The workerd suite's scan of every envelope (test/helpers/secrets.ts), applied to this output too.
+      const { FORBIDDEN_PATTERNS, PRIVATE_SEED_VALUES, decodedViews, needlesOf } =
+        await importTypeScript("test/helpers/secrets.ts");
+      const views = decodedViews(await page.content());
+      const leaks = [];
+      for (const view of views) {
+        for (const [what, pattern] of FORBIDDEN_PATTERNS) {
+          const match = pattern.exec(view);
+          if (match) leaks.push(`${what}: ${match[0].slice(0, 40)}`);
+        }
+      }
+      const found = (value) => views.some((view) => needlesOf(value).some((needle) => view.includes(needle)));
+      if (tokens.some(found)) leaks.push("a client's OAuth token");
+      for (const value of PRIVATE_SEED_VALUES)
+        if (found(value)) leaks.push(`the fake GitHub's private data (${value.slice(0, 24)}…)`);
+      check(leaks.length === 0, `the dashboard shows: ${[...new Set(leaks)].join("; ")}`);
+    });
+  } catch (error) {
+    await page.screenshot({ path: join(OUT, "failure-dashboard.png"), fullPage: true }).catch(() => {});
+    throw error;
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
 // ---- telemetry --------------------------------------------------------------------------------
 
 /** Spans from span-streaming items and from transactions, as { name, attributes: {key: value} }. */
@@ -526,54 +722,8 @@ function toolSpan(tool, client, transport) {
   };
 }
 
-// ---- the run ----------------------------------------------------------------------------------
-
-let exitCode = 0;
-const watchdog = setTimeout(() => {
-  console.error(`\nE2E FAILED: the whole run took longer than ${WATCHDOG_MS / 60_000} minutes`);
-  finish(1);
-}, WATCHDOG_MS);
-
-let finishing = false;
-async function finish(code) {
-  if (finishing) return;
-  finishing = true;
-  clearTimeout(watchdog);
-  const hardStop = setTimeout(() => process.exit(code || 1), 20_000);
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
-  rmSync(scratch, { recursive: true, force: true });
-  await new Promise((resolve) => stackLog.end(resolve));
-  await new Promise((resolve) => clientLog.end(resolve));
-  clearTimeout(hardStop);
-  process.exit(code);
-}
-process.on("SIGINT", () => {
-  console.error("\nE2E interrupted");
-  finish(130);
-});
-process.on("SIGTERM", () => {
-  console.error("\nE2E terminated");
-  finish(143);
-});
-watchParent(() => {
-  console.error("\nE2E: the parent process (npm) is gone; stopping");
-  finish(143);
-});
-
-try {
-  console.log(`E2E: real MCP clients against the local stack (logs in ${OUT})`);
-  const { sink, dsn } = await step("envelope sink for SENTRY_DSN", startSink);
-  const { urls } = await step("stack: wrangler dev + GitHub stand-in + Spotlight", () => bootStack(dsn));
-  const tokens = [];
-
-  const token = await step(
-    "OAuth over HTTP: register, consent, stand-in sign-in, callback, token",
-    async () => {
-      const { accessToken } = await signIn(urls.worker, { clientName: "observable-mcp e2e (Inspector)" });
-      tokens.push(accessToken);
-      return accessToken;
-    },
-  );
+/** Steps 2 to 5: the Inspector CLI, the reported failure, mcp-remote, and the telemetry they caused. */
+async function clientsRun(urls, token, tokens, sink) {
   await inspectorRun("http", urls.mcp, token);
   await inspectorRun("sse", urls.sse, token);
 
@@ -621,8 +771,64 @@ try {
       );
     check(leaked.length === 0, `${leaked.length} envelopes contain an OAuth token`);
   });
+}
 
-  console.log(`\nE2E passed in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+// ---- the run ----------------------------------------------------------------------------------
+
+let exitCode = 0;
+const watchdog = setTimeout(() => {
+  console.error(`\nE2E FAILED: the whole run took longer than ${WATCHDOG_MS / 60_000} minutes`);
+  finish(1);
+}, WATCHDOG_MS);
+
+let finishing = false;
+async function finish(code) {
+  if (finishing) return;
+  finishing = true;
+  clearTimeout(watchdog);
+  const hardStop = setTimeout(() => process.exit(code || 1), 20_000);
+  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
+  await new Promise((resolve) => stackLog.end(resolve));
+  await new Promise((resolve) => clientLog.end(resolve));
+  clearTimeout(hardStop);
+  process.exit(code);
+}
+process.on("SIGINT", () => {
+  console.error("\nE2E interrupted");
+  finish(130);
+});
+process.on("SIGTERM", () => {
+  console.error("\nE2E terminated");
+  finish(143);
+});
+watchParent(() => {
+  console.error("\nE2E: the parent process (npm) is gone; stopping");
+  finish(143);
+});
+
+try {
+  console.log(`E2E: real MCP clients against the local stack (logs in ${OUT})`);
+  const { sink, dsn } = await step("envelope sink for SENTRY_DSN", startSink);
+  const { urls } = await step("stack: wrangler dev + GitHub stand-in + Spotlight + dashboard", () =>
+    bootStack(dsn),
+  );
+  const tokens = [];
+
+  const token = await step(
+    "OAuth over HTTP: register, consent, stand-in sign-in, callback, token",
+    async () => {
+      const { accessToken } = await signIn(urls.worker, { clientName: "observable-mcp e2e (Inspector)" });
+      tokens.push(accessToken);
+      return accessToken;
+    },
+  );
+  if (!ONLY_DASHBOARD) await clientsRun(urls, token, tokens, sink);
+  await dashboardRun(urls, token, tokens);
+
+  console.log(
+    `\nE2E${ONLY_DASHBOARD ? " (--only dashboard)" : ""} passed in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+  );
 } catch (error) {
   exitCode = 1;
   // Interrupted, or the stack died: that was reported already, and this step failing is its echo.

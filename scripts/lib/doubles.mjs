@@ -1,6 +1,8 @@
 // Loads the test doubles (TypeScript) into plain Node, through esbuild in memory (./typescript.mjs).
 import { importTypeScript } from "./typescript.mjs";
 
+export { importTypeScript };
+
 /** test/doubles/fake-github.ts: `createFakeGitHub({ webOrigin, apiBase, clientId, clientSecret })`. */
 export async function loadFakeGitHub() {
   const module = await importTypeScript("test/doubles/fake-github.ts");

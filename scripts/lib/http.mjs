@@ -103,3 +103,14 @@ export async function waitForHttp(url, { timeoutMs = 60_000, intervalMs = 250, i
   }
   throw new Error(`${url} was not ready within ${Math.round(timeoutMs / 1000)}s (${last})`);
 }
+
+/** Whether nothing listens on 127.0.0.1:`port` right now. */
+export async function isPortFree(port) {
+  const server = http.createServer();
+  const free = await new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  return free;
+}

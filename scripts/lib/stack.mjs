@@ -1,5 +1,6 @@
 // The local stack behind `npm run dev` and `npm run e2e`: the Worker under `wrangler dev`, the GitHub
-// stand-in (test/doubles/fake-github.ts served from this process) and the Spotlight sidecar.
+// stand-in (test/doubles/fake-github.ts served from this process), the Spotlight sidecar and the
+// dashboard page that reads it (scripts/dashboard).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,9 +79,10 @@ export function wranglerEnv(base = process.env, { color = false } = {}) {
  * The stack, not started yet: `start()` resolves with `{ urls, github }` once the Worker answers;
  * `stop()` may be called at any moment, during `start()` too, and stops whatever is running.
  * `died` resolves with a message when a child exits on its own. Options:
- *   ports: { worker, github, spotlight, inspector }   (github/spotlight only when used)
+ *   ports: { worker, github, spotlight, dashboard, inspector }   (github/spotlight/dashboard only when used)
  *   standIn: serve the GitHub stand-in, point the Worker at it, keep Worker state for this run only
  *   spotlight: start the Spotlight sidecar and point the Worker's SENTRY_SPOTLIGHT at it
+ *   dashboard: serve the live panels and alerts page, fed by that sidecar (needs `spotlight`)
  *   vars: extra Worker vars (KEY -> value), passed with --var after everything else
  *   isolated: ignore the developer's .dev.vars and .env (the e2e run must not depend on them)
  *   color: let wrangler colour its output (it is piped, so it cannot tell a terminal itself)
@@ -91,6 +93,7 @@ export function createStack({
   ports,
   standIn,
   spotlight,
+  dashboard = false,
   vars = {},
   isolated = false,
   color = false,
@@ -176,6 +179,18 @@ export function createStack({
       const forwarder = await startSymbolicatingForwarder(`${urls.spotlight}/stream`);
       closers.push(forwarder.close);
       workerVars.SENTRY_SPOTLIGHT = `${forwarder.url}/stream`;
+    }
+
+    if (dashboard) {
+      if (!spotlight)
+        throw new Error("the dashboard reads Spotlight's stream: start the stack with spotlight");
+      urls.dashboard = `http://127.0.0.1:${ports.dashboard}`;
+      const page = spawn(
+        "dashboard",
+        [join(ROOT, "scripts/dashboard/main.mjs"), String(ports.dashboard), urls.spotlight],
+        { onLine: (line) => log("dashboard", line) },
+      );
+      await waitForHttp(`${urls.dashboard}/health`, { timeoutMs: 30_000, isDead: page.isDead });
     }
 
     Object.assign(workerVars, vars);
