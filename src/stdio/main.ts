@@ -88,13 +88,16 @@ async function main(): Promise<void> {
     exiting = true;
     log.info(`observable-mcp stopping: ${why}`);
     // Calls already received still get their replies and their telemetry; then the buffers leave.
+    const deadline = Date.now() + SETTLE_MS;
     const settled = await transport.settled(SETTLE_MS);
     if (!settled) log.warn("observable-mcp stopping with calls still in flight");
-    await Promise.race([Promise.allSettled([...background]), delay(SETTLE_MS)]);
+    await Promise.race([Promise.allSettled([...background]), delay(Math.max(0, deadline - Date.now()))]);
     if (telemetry && !(await telemetry.flush(FLUSH_MS))) log.warn("telemetry did not finish sending in time");
     process.exit(code);
   };
   process.stdin.on("end", () => void exit(0, "stdin closed"));
+  // The client went away while a reply was being written (EPIPE): nobody is left to answer.
+  process.stdout.on("error", () => void exit(0, "stdout closed"));
   process.on("SIGINT", () => void exit(130, "SIGINT"));
   process.on("SIGTERM", () => void exit(143, "SIGTERM"));
   process.on("SIGHUP", () => void exit(129, "SIGHUP"));
