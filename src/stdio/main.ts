@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { suppressTracing } from "@sentry/core";
+import { captureException, flush, suppressTracing } from "@sentry/core";
 import { type Config, readConfig } from "../config";
 import { ConfigurationError, UpstreamError } from "../errors";
 import { createGitHubClient, githubRouteTemplater } from "../github/client";
@@ -200,10 +200,16 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   if (error instanceof StartupFailure) {
     log.error(`observable-mcp: ${error.message}`);
     process.exit(error.code);
   }
-  throw error;
+  // Ours to fix: reported when telemetry is on (a no-op otherwise), and never an exit code of 0.
+  captureException(error, { mechanism: { type: "stdio.startup", handled: false } });
+  await flush(FLUSH_MS);
+  log.error(`observable-mcp failed to start: ${messageOf(error)}`, {
+    "error.stack": error instanceof Error ? (error.stack ?? "") : "",
+  });
+  process.exit(EXIT.startup);
 });
