@@ -100,7 +100,8 @@ describe("the layout", () => {
     expect(outside).toEqual([]);
   });
 
-  it("the Worker does not ship the observability definitions: nothing src/index.ts imports reaches them", () => {
+  /** Every src/ file the Worker entry reaches through its imports. */
+  const workerGraph = () => {
     const byPath = new Map(files.map((file) => [file.path.replace(/\.ts$/, ""), file]));
     const seen = new Set<string>();
     const queue = ["src/index"];
@@ -114,7 +115,20 @@ describe("the layout", () => {
     // The walk really follows the graph: the Worker reaches the MCP host and the telemetry names.
     expect(seen).toContain("src/mcp/register.ts");
     expect(seen).toContain("src/telemetry/names.ts");
-    expect([...seen].filter((path) => path.startsWith("src/observability/"))).toEqual([]);
+    return [...seen];
+  };
+
+  it("the Worker does not ship the observability definitions: nothing src/index.ts imports reaches them", () => {
+    expect(workerGraph().filter((path) => path.startsWith("src/observability/"))).toEqual([]);
+  });
+
+  it("the stdio host stays out of the Worker: nothing the Worker entry reaches imports src/stdio", () => {
+    expect(workerGraph().filter((path) => path.startsWith("src/stdio"))).toEqual([]);
+    expect(violations("src/mcp", ["src/stdio"])).toEqual([]);
+  });
+
+  it("each host brings its own SDK: src/stdio uses @sentry/node, never @sentry/cloudflare", () => {
+    expect(violations("src/stdio", ["@sentry/cloudflare", "agents", "cloudflare:workers"])).toEqual([]);
   });
 
   it("touches the MCP SDK's private fields in one adapter file only", () => {

@@ -26,3 +26,9 @@ export async function loadFakeSentryApi() {
   const module = await importTypeScript("test/doubles/fake-sentry-api.ts");
   return module.createFakeSentryApi;
 }
+
+/** test/helpers/secrets.ts: `leaksIn(envelopes, secrets)`, the privacy scan of the workerd suite. */
+export async function loadPrivacyScan() {
+  const module = await importTypeScript("test/helpers/secrets.ts");
+  return module.leaksIn;
+}

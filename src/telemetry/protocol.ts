@@ -12,8 +12,8 @@ import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
 import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-context";
 
-/** How the MCP messages reach the server. */
-export type TransportName = "streamable-http" | "sse";
+/** How the MCP messages reach the server: over HTTP (the Worker) or a local process's stdin and stdout. */
+export type TransportName = "streamable-http" | "sse" | "stdio";
 
 /** How one MCP operation ended, counted apart. */
 export type Outcome = (typeof OUTCOME)[keyof typeof OUTCOME];
@@ -157,8 +157,10 @@ async function handleRequest(
   const attributes: Record<string, string | number | boolean> = {
     [ATTR.METHOD_NAME]: method,
     [ATTR.TRANSPORT]: transport,
-    [ATTR.NETWORK_TRANSPORT]: "tcp",
-    [ATTR.NETWORK_PROTOCOL_NAME]: "http",
+    // OpenTelemetry's network attributes: HTTP over TCP, or stdio's pipes, which carry no protocol name.
+    ...(transport === "stdio"
+      ? { [ATTR.NETWORK_TRANSPORT]: "pipe" }
+      : { [ATTR.NETWORK_TRANSPORT]: "tcp", [ATTR.NETWORK_PROTOCOL_NAME]: "http" }),
     [ATTR.CLIENT_ID]: identity.clientId,
     [ATTR.CLIENT_FAMILY]: identity.clientFamily,
     ...(extra.requestId !== undefined ? { [ATTR.REQUEST_ID]: String(extra.requestId) } : {}),

@@ -1,11 +1,5 @@
 import type { SinkEnvelope, SinkItem, SinkMode } from "../doubles/sentry-sink";
-import {
-  decodedViews,
-  FORBIDDEN_PATTERNS,
-  needlesOf,
-  PRIVATE_SEED_VALUES,
-  registeredSecrets,
-} from "./secrets";
+import { leaksIn, registeredSecrets } from "./secrets";
 
 const SINK = "http://sentry.test/__sink";
 
@@ -94,28 +88,7 @@ export function waitForEvent(eventId: string): Promise<Record<string, unknown>> 
  * shapes, every secret a test registered and the fake GitHub's private data; one line per leak found.
  */
 export async function privacyLeaks(): Promise<string[]> {
-  const list = await envelopes();
-  const leaks: string[] = [];
-  const secrets = registeredSecrets();
-  list.forEach((envelope, index) => {
-    const views = decodedViews(envelope.raw);
-    for (const view of views) {
-      for (const [what, pattern] of FORBIDDEN_PATTERNS) {
-        const match = pattern.exec(view);
-        if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
-      }
-    }
-    const found = (value: string) =>
-      views.some((view) => needlesOf(value).some((needle) => view.includes(needle)));
-    for (const value of secrets) {
-      if (found(value)) leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
-    }
-    for (const value of PRIVATE_SEED_VALUES) {
-      if (found(value))
-        leaks.push(`envelope ${index}: the fake GitHub's private data (${value.slice(0, 24)}…)`);
-    }
-  });
-  return [...new Set(leaks)];
+  return leaksIn(await envelopes(), registeredSecrets());
 }
 
 /** Switches how the sink answers envelopes (see `SinkMode`); `{ mode: "ok" }` restores it. */
