@@ -1,11 +1,14 @@
 import { type CloudflareOptions, spotlightIntegration, withStaticSpan } from "@sentry/cloudflare";
+import { type OtlpEnv, type OtlpSettings, readOtlpSettings } from "../config";
+import { ConfigurationError } from "../errors";
 import { createLogger } from "./logger";
+import { createOtlpExporter, OTLP_ONLY_DSN } from "./otlp";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
-import { makeBatchingTransport } from "./transport";
+import { gzip, makeBatchingTransport } from "./transport";
 
-/** The env fields Sentry's configuration reads. */
-export interface SentryEnv {
+/** The env fields Sentry's configuration reads (and the OTEL_* ones of the OTLP leg). */
+export interface SentryEnv extends OtlpEnv {
   SENTRY_DSN?: string;
   ENVIRONMENT?: string;
   SENTRY_TRACES_SAMPLE_RATE?: string;
@@ -30,6 +33,8 @@ export interface SentryHooks {
    * path, which would name private repositories.
    */
   templateUrl?: (url: string) => string | undefined;
+  /** The MCP server's name, for the OTLP resource attribute `mcp.server.name`. */
+  serverName?: string;
 }
 
 /**
@@ -43,14 +48,31 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
   const configuredDsn = env.SENTRY_DSN?.trim() || undefined;
   // Development with no DSN: everything goes to the local Spotlight sidecar through the tunnel option,
   // so errors, traces and logs are visible without a Sentry account. With a DSN, Spotlight gets a copy.
-  const dsn = configuredDsn ?? (spotlight ? SPOTLIGHT_ONLY_DSN : undefined);
+  const otlp = otlpOrNone(env);
+  // OTLP only: the SDK still builds every span, log and event, for a DSN that names nothing; the
+  // transport sends them to the collector only.
+  const dsn = configuredDsn ?? (spotlight ? SPOTLIGHT_ONLY_DSN : otlp ? OTLP_ONLY_DSN : undefined);
   const rate = defaultSampleRate(env.SENTRY_TRACES_SAMPLE_RATE);
+  const exporter = otlp
+    ? createOtlpExporter(
+        otlp,
+        {
+          serviceVersion: env.CF_VERSION_METADATA?.id || undefined,
+          environment,
+          mcpServerName: hooks.serverName ?? "observable-mcp",
+        },
+        gzip,
+      )
+    : undefined;
   return {
     dsn,
     enabled: dsn !== undefined,
     // One gzipped envelope per trace and per kind of telemetry for everything an invocation produced,
-    // sent after the reply in waitUntil (transport.ts), instead of one envelope per record.
-    transport: makeBatchingTransport,
+    // sent after the reply in waitUntil (transport.ts), instead of one envelope per record; with
+    // OTLP on, the same drain also posts them to the collector.
+    transport: exporter
+      ? (options) => makeBatchingTransport({ ...options, otlp: exporter, sentry: dsn !== OTLP_ONLY_DSN })
+      : makeBatchingTransport,
     // The sidecar files a POST under its Content-Type and its UI shows only
     // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
     ...(spotlight && !configuredDsn
@@ -144,6 +166,20 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
       return breadcrumb;
     },
   };
+}
+
+/**
+ * The OTLP settings, or none. A malformed OTEL_* value turns the OTLP leg off here (telemetry must
+ * not take the server down); readConfig raises the same ConfigurationError at the request edge,
+ * which names the setting and reports it once.
+ */
+function otlpOrNone(env: OtlpEnv): OtlpSettings | undefined {
+  try {
+    return readOtlpSettings(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return undefined;
+    throw error;
+  }
 }
 
 /** Malformed sample rates already logged by this isolate: said once, not on every request. */

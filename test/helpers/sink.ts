@@ -1,4 +1,5 @@
 import type { SinkEnvelope, SinkItem, SinkMode } from "../doubles/sentry-sink";
+import { otlpRequests } from "./otlp";
 import {
   decodedViews,
   FORBIDDEN_PATTERNS,
@@ -90,31 +91,34 @@ export function waitForEvent(eventId: string): Promise<Record<string, unknown>> 
 }
 
 /**
- * Scans every envelope received so far, as sent and decoded (URL encoding, base64 runs), for secret
- * shapes, every secret a test registered and the fake GitHub's private data; one line per leak found.
+ * Scans every envelope received so far, and every OTLP request the receiver decoded, as sent and
+ * decoded (URL encoding, base64 runs), for secret shapes, every secret a test registered and the fake
+ * GitHub's private data; one line per leak found.
  */
 export async function privacyLeaks(): Promise<string[]> {
-  const list = await envelopes();
+  const bodies = [
+    ...(await envelopes()).map((envelope, index) => ({ what: `envelope ${index}`, raw: envelope.raw })),
+    ...(await otlpRequests()).map((request, index) => ({ what: `otlp request ${index}`, raw: request.raw })),
+  ];
   const leaks: string[] = [];
   const secrets = registeredSecrets();
-  list.forEach((envelope, index) => {
-    const views = decodedViews(envelope.raw);
+  for (const { what: where, raw } of bodies) {
+    const views = decodedViews(raw);
     for (const view of views) {
       for (const [what, pattern] of FORBIDDEN_PATTERNS) {
         const match = pattern.exec(view);
-        if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
+        if (match) leaks.push(`${where}: ${what}: ${match[0].slice(0, 40)}`);
       }
     }
     const found = (value: string) =>
       views.some((view) => needlesOf(value).some((needle) => view.includes(needle)));
     for (const value of secrets) {
-      if (found(value)) leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
+      if (found(value)) leaks.push(`${where}: a registered secret (${value.slice(0, 4)}…)`);
     }
     for (const value of PRIVATE_SEED_VALUES) {
-      if (found(value))
-        leaks.push(`envelope ${index}: the fake GitHub's private data (${value.slice(0, 24)}…)`);
+      if (found(value)) leaks.push(`${where}: the fake GitHub's private data (${value.slice(0, 24)}…)`);
     }
-  });
+  }
   return [...new Set(leaks)];
 }
 
