@@ -1,6 +1,8 @@
 import type { AnyValue, KeyValue, OtlpLogRecord, OtlpSpan } from "../../src/telemetry/otlp";
 import type { OtlpRequest } from "../doubles/otlp-receiver";
 
+export type { KeyValue };
+
 const RECEIVER = "http://otlp.test/__otlp";
 
 /**
@@ -67,15 +69,18 @@ export function otlpAttr(item: { attributes?: KeyValue[] }, key: string): AnyVal
   return item.attributes?.find((kv) => kv.key === key)?.value;
 }
 
-/** One attribute as a plain value (int64 as a number). */
+/** One attribute as a plain value (int64 as a number, arrays as arrays). */
 export function otlpValue(item: { attributes?: KeyValue[] }, key: string): unknown {
   const value = otlpAttr(item, key);
-  if (!value) return undefined;
+  return value ? plain(value) : undefined;
+}
+
+function plain(value: AnyValue): unknown {
   if ("intValue" in value) return Number(value.intValue);
   if ("stringValue" in value) return value.stringValue;
   if ("boolValue" in value) return value.boolValue;
   if ("doubleValue" in value) return value.doubleValue;
-  return value.arrayValue;
+  return (value.arrayValue.values ?? []).map(plain);
 }
 
 /** Waits until the receiver holds something `find` accepts, long-polling. */
