@@ -88,7 +88,8 @@ export default defineConfig({
         },
       ),
       // Every telemetry mode gets the privacy scan: in development, Spotlight's static lifecycle sends
-      // transactions, to the DSN (project 2) and a copy of each envelope to the sidecar (here project 3).
+      // transactions, to the DSN (project 2), a copy of each envelope to the sidecar (here project 3),
+      // and, re-encoded, to the OTLP receiver.
       workers(
         "spotlight-static",
         { include: ["test/modes/*.test.ts"] },
@@ -97,6 +98,8 @@ export default defineConfig({
           PUBLIC_URL: "https://observable-mcp.test",
           SENTRY_DSN: "http://public@sentry.test/2",
           SENTRY_SPOTLIGHT: "http://sentry.test/api/3/envelope/",
+          // Transactions, not streamed spans, reach the OTLP exporter here: it must read both.
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://otlp.test",
         },
       ),
     ],

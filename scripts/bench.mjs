@@ -46,6 +46,7 @@ const GITHUB_CLIENT_ID = "bench-github-client";
 const GITHUB_CLIENT_SECRET = "bench-github-secret";
 const SENTRY_ORIGIN = "http://sentry.test";
 const SENTRY_DSN = "http://public@sentry.test/1";
+const OTLP_ORIGIN = "http://otlp.test";
 const LOGIN = "octocat";
 const BUDGET = {
   p50OverheadPct: 5,
@@ -102,6 +103,7 @@ const { values: flags } = parseArgs({
     "heap-snapshots": { type: "boolean", default: false },
     "skip-bundle": { type: "boolean", default: false },
     "skip-latency": { type: "boolean", default: false },
+    "skip-otlp": { type: "boolean", default: false },
     "skip-envelopes": { type: "boolean", default: false },
     "skip-large-reply": { type: "boolean", default: false },
     timeout: { type: "string", default: "30" },
@@ -128,7 +130,7 @@ if (flags.help) {
                       wrappers, and two trivial Workers as the host's floor); 0 skips it  [32; --quick 0]
   --throughput-seconds S  seconds of calls per Worker in that run, in alternating windows [60]
   --cold N            new sessions (initialize + first call) timed against warm calls    [20; --quick 10]
-  --skip-soak, --skip-bundle (size report only; the Worker is always built), --skip-latency, --skip-envelopes,
+  --skip-soak, --skip-bundle (size report only; the Worker is always built), --skip-latency, --skip-otlp, --skip-envelopes,
   --skip-large-reply
   --timeout MINUTES   give up after this long                                             [30]`);
   process.exit(0);
@@ -363,12 +365,15 @@ function packageOf(path) {
 
 async function buildDoubles() {
   const { build } = await import("esbuild");
-  const outfile = join(work, "doubles.mjs");
+  // Inside the project, so the OTLP receiver's require of opentelemetry-proto resolves from node_modules.
+  const outfile = join(ROOT, "node_modules", ".cache", `bench-doubles-${process.pid}.mjs`);
+  cleanups.push(() => rmSync(outfile, { force: true }));
   const doubles = join(ROOT, "test", "doubles");
   await build({
     stdin: {
       contents: `export { createFakeGitHub } from ${JSON.stringify(join(doubles, "fake-github.ts"))};
-export { createSentrySink } from ${JSON.stringify(join(doubles, "sentry-sink.ts"))};`,
+export { createSentrySink } from ${JSON.stringify(join(doubles, "sentry-sink.ts"))};
+export { createOtlpReceiver } from ${JSON.stringify(join(doubles, "otlp-receiver.ts"))};`,
       resolveDir: doubles,
       loader: "ts",
     },
@@ -428,7 +433,7 @@ function memory(pid) {
   return { rssKiB: field("VmRSS"), anonKiB: field("RssAnon"), fileKiB: field("RssFile") };
 }
 
-async function startWorker(miniflare, build, base, { telemetry, github, sink, inspectorPort }) {
+async function startWorker(miniflare, build, base, { telemetry, github, sink, inspectorPort, otlp }) {
   const { Miniflare, convertV4MiniflareOptions } = miniflare;
   // This Miniflare takes its classic (v4) option shape through convertV4MiniflareOptions.
   const options = convertV4MiniflareOptions({
@@ -450,10 +455,12 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink, in
       PUBLIC_URL: "",
       SENTRY_TRACES_SAMPLE_RATE: String(SAMPLE_RATE),
       SENTRY_DSN: telemetry ? SENTRY_DSN : "",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp ? OTLP_ORIGIN : "",
     },
     outboundService: (request) => {
       if (github.handles(request)) return github.fetch(request);
       if (sink.handles(request)) return sink.fetch(request);
+      if (otlp?.handles(request)) return otlp.fetch(request);
       return new Response(`bench outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
     },
     // No MCP_RATE_LIMITER binding: the bench makes thousands of calls as one user, and without the
@@ -463,7 +470,7 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink, in
     ...(inspectorPort ? { inspectorPort, inspectorHost: "127.0.0.1" } : {}),
   });
   const { mf, pid, stop } = await launch(Miniflare, options);
-  return { mf, pid, telemetry, sink, stop, inspectorPort, name: telemetry ? "on" : "off" };
+  return { mf, pid, telemetry, sink, otlp, stop, inspectorPort, name: telemetry ? "on" : "off" };
 }
 
 /** Starts Miniflare, stopped at cleanup; its workerd process is the child that was not there before. */
@@ -713,6 +720,73 @@ async function latency(workers, sessionsByWorker, shape) {
     errors: { on: errors.on.length, off: errors.off.length, first: errors.on[0] ?? errors.off[0] },
     onEnvelopesPerCall: round(onEnvelopes / (samples.on.length + errors.on.length), 3),
   };
+}
+
+// ---- 1b. OTLP export ON vs OFF -------------------------------------------------------------------------
+
+/**
+ * Sequential whoami calls in rotating blocks on three Workers: no telemetry, OTLP only, and Sentry and
+ * OTLP; per call, the OTLP requests and wire bytes the receiver got, and p50/p95 against OFF.
+ */
+async function otlpCost(workers, sessionsByWorker) {
+  const names = ["off", "otlp", "both"];
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  const errors = Object.fromEntries(names.map((name) => [name, []]));
+  const received = { otlp: { requests: 0, bytes: 0 }, both: { requests: 0, bytes: 0 } };
+  for (const name of names) await burst(sessionsByWorker[name], 30, WHOAMI, [], errors[name]);
+  const quiet = async (worker) => {
+    await settle(worker.sink, 30, 2_000);
+    if (worker.otlp) await settle({ envelopes: () => worker.otlp.requests() }, 30, 2_000);
+  };
+  for (const name of names) {
+    await quiet(workers[name]);
+    workers[name].otlp?.clear();
+  }
+  const blocks = Math.max(3, Math.ceil(CALLS / BLOCK));
+  for (let b = 0; b < blocks; b += 1) {
+    const order = [...names.slice(b % 3), ...names.slice(0, b % 3)];
+    for (const name of order) {
+      await burst(sessionsByWorker[name], BLOCK, WHOAMI, samples[name], errors[name]);
+      await quiet(workers[name]);
+      const receiver = workers[name].otlp;
+      if (receiver) {
+        for (const request of receiver.requests()) {
+          received[name].requests += 1;
+          received[name].bytes += request.bytes;
+        }
+        receiver.clear();
+      }
+    }
+  }
+  const off = summary(samples.off);
+  const row = (name) => {
+    const s = summary(samples[name]);
+    const calls = samples[name].length + errors[name].length;
+    return {
+      ...s,
+      ...compare(s, off),
+      requestsPerCall: round(received[name].requests / calls, 3),
+      bytesPerCall: round(received[name].bytes / calls, 1),
+      errors: errors[name].length,
+    };
+  };
+  return { blocks, callsPerBlock: BLOCK, off, otlp: row("otlp"), both: row("both") };
+}
+
+function printOtlp(o) {
+  console.log(
+    `\n== 1b. OTLP export: sequential whoami, ${o.blocks} blocks of ${o.callsPerBlock} per Worker ==`,
+  );
+  console.log(`  OFF (no telemetry): p50 ${o.off.p50} ms, p95 ${o.off.p95} ms`);
+  for (const [label, r] of [
+    ["OTLP only", o.otlp],
+    ["Sentry + OTLP", o.both],
+  ]) {
+    console.log(
+      `  ${label}: p50 ${r.p50} ms (${r.p50Ratio}x OFF), p95 ${r.p95} ms (${r.p95Ratio}x); ` +
+        `${r.requestsPerCall} OTLP requests and ${r.bytesPerCall} B on the wire per call; ${r.errors} failed`,
+    );
+  }
 }
 
 // ---- 2. envelopes per call -------------------------------------------------------------------------------
@@ -1647,6 +1721,32 @@ async function main() {
     }
     for (const list of Object.values(sessions)) for (const s of list) await s.close();
     printLatency(result.latency);
+  }
+
+  if (!flags["skip-otlp"]) {
+    log("OTLP: starting a Worker with OTLP only and one with Sentry and OTLP");
+    const otlpWorkers = {
+      off: workers.off,
+      otlp: await startWorker(miniflare, build, base, {
+        telemetry: false,
+        github,
+        sink: doubles.createSentrySink(SENTRY_ORIGIN),
+        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN),
+      }),
+      both: await startWorker(miniflare, build, base, {
+        telemetry: true,
+        github,
+        sink: doubles.createSentrySink(SENTRY_ORIGIN),
+        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN),
+      }),
+    };
+    const sessions = {};
+    for (const name of ["off", "otlp", "both"])
+      sessions[name] = await openSessions(otlpWorkers[name], github, mcp, 1);
+    result.otlp = await otlpCost(otlpWorkers, sessions);
+    printOtlp(result.otlp);
+    for (const list of Object.values(sessions)) for (const session of list) await session.close();
+    await Promise.all([otlpWorkers.otlp.stop(), otlpWorkers.both.stop()]);
   }
 
   if (!flags["skip-envelopes"]) {

@@ -54,6 +54,9 @@ export interface OtlpRequest {
 export interface OtlpReceiver {
   handles(request: Request): boolean;
   fetch(request: Request): Promise<Response>;
+  /** What arrived so far (the bench reads it in-process). */
+  requests(): OtlpRequest[];
+  clear(): void;
 }
 
 /**
@@ -117,6 +120,10 @@ export function createOtlpReceiver(origin: string): OtlpReceiver {
 
   return {
     handles: (request) => new URL(request.url).origin === origin,
+    requests: () => received,
+    clear: () => {
+      received.length = 0;
+    },
     async fetch(request) {
       const url = new URL(request.url);
       if (url.pathname.startsWith("/__otlp/")) return control(request, url);
