@@ -4,6 +4,9 @@
  *
  *   1. tools/call latency with telemetry ON (SENTRY_DSN to a local sink, 100% sampling) vs OFF (no DSN),
  *      in a row and under concurrent load, alternating blocks between two Worker instances.
+ *   1b. OTLP export (issue 12): sequential calls rotating over OFF, Sentry only, OTLP only, and Sentry and
+ *      OTLP (to an in-process OTLP receiver); OTLP requests and wire bytes per call, p50/p95 against OFF
+ *      and against Sentry only.
  *   2. Envelopes and bytes the sink receives per tool call, by item type, apart from sign-in and session set-up.
  *   3. The Worker bundle, gzipped, and what it is made of.
  *   4. workerd RSS over many tool calls with telemetry on (and, as baselines, off and a trivial Worker with
@@ -20,7 +23,7 @@
  *
  *   node scripts/bench.mjs [--quick] [--calls N] [--concurrency N] [--block N] [--envelope-calls N]
  *                          [--soak N] [--soak-every N] [--skip-soak] [--skip-soak-control] [--skip-bundle]
- *                          [--skip-latency] [--skip-envelopes] [--skip-large-reply] [--timeout MINUTES]
+ *                          [--skip-latency] [--skip-otlp] [--skip-envelopes] [--skip-large-reply] [--timeout MINUTES]
  *                          [--sessions N] [--throughput-seconds S] [--cold N] [--heap-snapshots]
  *
  * `--quick` is the CI size (a minute or two): fewer calls, no soak, no 32-session run, no minified build. It
@@ -725,11 +728,12 @@ async function latency(workers, sessionsByWorker, shape) {
 // ---- 1b. OTLP export ON vs OFF -------------------------------------------------------------------------
 
 /**
- * Sequential whoami calls in rotating blocks on three Workers: no telemetry, OTLP only, and Sentry and
- * OTLP; per call, the OTLP requests and wire bytes the receiver got, and p50/p95 against OFF.
+ * Sequential whoami calls in rotating blocks on four Workers: no telemetry, Sentry only, OTLP only,
+ * and Sentry and OTLP; per call, the OTLP requests and wire bytes the receiver got, and p50/p95
+ * against OFF and (for both) against Sentry only: what adding the OTLP leg costs.
  */
 async function otlpCost(workers, sessionsByWorker) {
-  const names = ["off", "otlp", "both"];
+  const names = ["off", "on", "otlp", "both"];
   const samples = Object.fromEntries(names.map((name) => [name, []]));
   const errors = Object.fromEntries(names.map((name) => [name, []]));
   const received = { otlp: { requests: 0, bytes: 0 }, both: { requests: 0, bytes: 0 } };
@@ -742,9 +746,9 @@ async function otlpCost(workers, sessionsByWorker) {
     await quiet(workers[name]);
     workers[name].otlp?.clear();
   }
-  const blocks = Math.max(3, Math.ceil(CALLS / BLOCK));
+  const blocks = Math.max(4, Math.ceil(CALLS / BLOCK));
   for (let b = 0; b < blocks; b += 1) {
-    const order = [...names.slice(b % 3), ...names.slice(0, b % 3)];
+    const order = [...names.slice(b % names.length), ...names.slice(0, b % names.length)];
     for (const name of order) {
       await burst(sessionsByWorker[name], BLOCK, WHOAMI, samples[name], errors[name]);
       await quiet(workers[name]);
@@ -759,18 +763,22 @@ async function otlpCost(workers, sessionsByWorker) {
     }
   }
   const off = summary(samples.off);
+  const on = summary(samples.on);
   const row = (name) => {
     const s = summary(samples[name]);
     const calls = samples[name].length + errors[name].length;
+    const overSentry = compare(s, on);
     return {
       ...s,
       ...compare(s, off),
-      requestsPerCall: round(received[name].requests / calls, 3),
-      bytesPerCall: round(received[name].bytes / calls, 1),
+      p50RatioOverSentry: overSentry.p50Ratio,
+      p95RatioOverSentry: overSentry.p95Ratio,
+      requestsPerCall: round((received[name]?.requests ?? 0) / calls, 3),
+      bytesPerCall: round((received[name]?.bytes ?? 0) / calls, 1),
       errors: errors[name].length,
     };
   };
-  return { blocks, callsPerBlock: BLOCK, off, otlp: row("otlp"), both: row("both") };
+  return { blocks, callsPerBlock: BLOCK, off, on: row("on"), otlp: row("otlp"), both: row("both") };
 }
 
 function printOtlp(o) {
@@ -778,12 +786,16 @@ function printOtlp(o) {
     `\n== 1b. OTLP export: sequential whoami, ${o.blocks} blocks of ${o.callsPerBlock} per Worker ==`,
   );
   console.log(`  OFF (no telemetry): p50 ${o.off.p50} ms, p95 ${o.off.p95} ms`);
+  console.log(
+    `  Sentry only: p50 ${o.on.p50} ms (${o.on.p50Ratio}x OFF), p95 ${o.on.p95} ms (${o.on.p95Ratio}x)`,
+  );
   for (const [label, r] of [
     ["OTLP only", o.otlp],
     ["Sentry + OTLP", o.both],
   ]) {
     console.log(
-      `  ${label}: p50 ${r.p50} ms (${r.p50Ratio}x OFF), p95 ${r.p95} ms (${r.p95Ratio}x); ` +
+      `  ${label}: p50 ${r.p50} ms (${r.p50Ratio}x OFF, ${r.p50RatioOverSentry}x Sentry only), ` +
+        `p95 ${r.p95} ms (${r.p95Ratio}x OFF, ${r.p95RatioOverSentry}x Sentry only); ` +
         `${r.requestsPerCall} OTLP requests and ${r.bytesPerCall} B on the wire per call; ${r.errors} failed`,
     );
   }
@@ -1559,6 +1571,27 @@ function budgets(result) {
       r.errors.on + r.errors.off === 0,
     );
   }
+  const o = result.otlp;
+  if (o) {
+    // Issue 12: the OTLP leg stays inside issue 9's telemetry budget (requests, bytes, latency).
+    for (const [label, r, base, ratio] of [
+      ["OTLP only", o.otlp, "OFF", o.otlp.p50Ratio],
+      ["Sentry + OTLP", o.both, "Sentry only", o.both.p50RatioOverSentry],
+    ]) {
+      row(
+        `p50 ${label} / ${base}, in a row`,
+        `${ratio.toFixed(3)}x`,
+        `<= ${(1 + BUDGET.p50OverheadPct / 100).toFixed(2)}x`,
+        (ratio - 1) * 100 <= BUDGET.p50OverheadPct,
+      );
+      row(
+        `OTLP per warm call, ${label}`,
+        `${r.requestsPerCall} requests, ${r.bytesPerCall} B`,
+        `<= ${BUDGET.envelopesPerCall}, <= ${BUDGET.bytesPerCall} B`,
+        r.requestsPerCall <= BUDGET.envelopesPerCall && r.bytesPerCall <= BUDGET.bytesPerCall,
+      );
+    }
+  }
   const e = result.envelopes;
   if (e) {
     row(
@@ -1727,21 +1760,22 @@ async function main() {
     log("OTLP: starting a Worker with OTLP only and one with Sentry and OTLP");
     const otlpWorkers = {
       off: workers.off,
+      on: workers.on,
       otlp: await startWorker(miniflare, build, base, {
         telemetry: false,
         github,
         sink: doubles.createSentrySink(SENTRY_ORIGIN),
-        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN),
+        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN, { decode: false }),
       }),
       both: await startWorker(miniflare, build, base, {
         telemetry: true,
         github,
         sink: doubles.createSentrySink(SENTRY_ORIGIN),
-        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN),
+        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN, { decode: false }),
       }),
     };
     const sessions = {};
-    for (const name of ["off", "otlp", "both"])
+    for (const name of ["off", "on", "otlp", "both"])
       sessions[name] = await openSessions(otlpWorkers[name], github, mcp, 1);
     result.otlp = await otlpCost(otlpWorkers, sessions);
     printOtlp(result.otlp);

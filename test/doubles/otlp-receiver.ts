@@ -110,8 +110,14 @@ export function decodeOtlp(
   return { message, dropped: droppedPaths(json, message) };
 }
 
-/** Creates a receiver answering at `origin` (e.g. `http://otlp.test`). */
-export function createOtlpReceiver(origin: string): OtlpReceiver {
+/**
+ * Creates a receiver answering at `origin` (e.g. `http://otlp.test`). With `decode: false` (the
+ * bench, whose own process must stay idle while it times calls) it keeps only sizes and bodies.
+ */
+export function createOtlpReceiver(
+  origin: string,
+  { decode = true }: { decode?: boolean } = {},
+): OtlpReceiver {
   const received: OtlpRequest[] = [];
   let mode: SinkMode = { mode: "ok" };
   // Requests that met a refusing receiver: a test waits for one before it lets the receiver recover.
@@ -142,9 +148,9 @@ export function createOtlpReceiver(origin: string): OtlpReceiver {
       const body = await readBody(request);
       if (body instanceof Response) return body;
       const { raw, wireBytes: wire, encoding } = body;
-      let decoded: ReturnType<typeof decodeOtlp>;
+      let decoded: ReturnType<typeof decodeOtlp> = { message: {}, dropped: [] };
       try {
-        decoded = decodeOtlp(signal, JSON.parse(raw));
+        if (decode) decoded = decodeOtlp(signal, JSON.parse(raw));
       } catch (error) {
         return new Response(`otlp receiver: undecodable: ${String(error)}`, { status: 400 });
       }

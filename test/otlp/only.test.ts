@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setFault } from "../helpers/github";
+import { faultWithSecrets, setFault } from "../helpers/github";
 import { callTraced, connect, type Transport } from "../helpers/mcp";
 import { signIn } from "../helpers/oauth";
 import {
@@ -14,7 +14,6 @@ import {
   setReceiverMode,
   waitForOtlp,
 } from "../helpers/otlp";
-import { secret } from "../helpers/secrets";
 import { envelopes } from "../helpers/sink";
 
 // This project runs with OTEL_EXPORTER_OTLP_ENDPOINT=http://otlp.test and no SENTRY_DSN.
@@ -126,16 +125,7 @@ describe.each<Transport>(["streamable-http", "sse"])("OTLP only, over %s", (tran
   });
 
   it("scrubs tokens, bearer credentials and emails out of the exception it exports", async () => {
-    const token = secret(`gho_${"Y".repeat(36)}`);
-    const bearer = secret("Bearer 1001:grant:otlps3cr3t");
-    const email = secret("otlp.private@example.com");
-    await setFault({
-      kind: "status",
-      status: 500,
-      path: "/user",
-      times: 1,
-      message: `${token} ${bearer} ${email}`,
-    });
+    const { forbidden } = await faultWithSecrets(`Otlp${transport === "sse" ? "Sse" : "Http"}`);
     const call = await callTraced(client, "whoami");
     const mcp = await waitForOtlp((list) =>
       receivedSpans(list).find((s) => s.traceId === call.traceId && s.name === "tools/call whoami"),
@@ -145,7 +135,7 @@ describe.each<Transport>(["streamable-http", "sse"])("OTLP only, over %s", (tran
     expect(message).toContain("GitHub answered 500 to GET /user");
     expect(message).toContain("[redacted]");
     const raw = (await otlpRequests()).map((request) => request.raw).join("\n");
-    for (const value of [token, "otlps3cr3t", email]) expect(raw).not.toContain(value);
+    for (const value of forbidden) expect(raw).not.toContain(value);
   });
 
   it("answers a call while the collector refuses connections, and exports again once it is back", async () => {
