@@ -1,5 +1,5 @@
-import { suppressTracing } from "@sentry/cloudflare";
 import type { Envelope } from "@sentry/core";
+import { suppressTracing } from "@sentry/core";
 import type { OtlpSettings } from "../config";
 
 /**

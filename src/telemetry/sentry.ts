@@ -69,18 +69,18 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
     enabled: dsn !== undefined,
     // One gzipped envelope per trace and per kind of telemetry for everything an invocation produced,
     // sent after the reply in waitUntil (transport.ts), instead of one envelope per record; with
-    // OTLP on, the same drain also posts them to the collector.
-    transport: exporter
-      ? (options) => makeBatchingTransport({ ...options, otlp: exporter, sentry: dsn !== OTLP_ONLY_DSN })
-      : makeBatchingTransport,
-    // The sidecar files a POST under its Content-Type and its UI shows only
-    // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
-    ...(spotlight && !configuredDsn
-      ? {
-          tunnel: spotlight,
-          transportOptions: { headers: { "Content-Type": "application/x-sentry-envelope" } },
-        }
-      : {}),
+    // OTLP on, the same drain also posts them to the collector (transportOptions.otlp).
+    transport: makeBatchingTransport,
+    // The SDK hands transportOptions to whichever transport the host installs around the batching one.
+    transportOptions: {
+      ...(exporter ? { otlp: exporter, sentry: dsn !== OTLP_ONLY_DSN } : {}),
+      // The sidecar files a POST under its Content-Type and its UI shows only
+      // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
+      ...(spotlight && !configuredDsn
+        ? { headers: { "Content-Type": "application/x-sentry-envelope" } }
+        : {}),
+    },
+    ...(spotlight && !configuredDsn ? { tunnel: spotlight } : {}),
     // Spotlight's UI lists transactions, not streamed spans.
     ...(spotlight ? { traceLifecycle: "static" as const } : {}),
     release: env.CF_VERSION_METADATA?.id || undefined,
