@@ -39,6 +39,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync, constants as zlibConstants } from "node:zlib";
+import { workerRuntimeOptions } from "./lib/bundle.mjs";
 import { signIn as signInOverHttp } from "./lib/oauth.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -391,25 +392,6 @@ export { createOtlpReceiver } from ${JSON.stringify(join(doubles, "otlp-receiver
 }
 
 // ---- the Worker in Miniflare -------------------------------------------------------------------------
-
-async function workerOptions() {
-  const { experimental_readRawConfig } = await import("wrangler");
-  const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.jsonc") });
-  const sqlite = new Set((rawConfig.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
-  return {
-    compatibilityDate: rawConfig.compatibility_date,
-    compatibilityFlags: rawConfig.compatibility_flags ?? [],
-    durableObjects: Object.fromEntries(
-      (rawConfig.durable_objects?.bindings ?? []).map((b) => [
-        b.name,
-        { className: b.class_name, useSQLite: sqlite.has(b.class_name) },
-      ]),
-    ),
-    kvNamespaces: (rawConfig.kv_namespaces ?? []).map((kv) => kv.binding),
-    ...(rawConfig.version_metadata ? { versionMetadata: rawConfig.version_metadata.binding } : {}),
-    vars: rawConfig.vars ?? {},
-  };
-}
 
 /** Child processes of this one named workerd, by pid. */
 function workerdChildren() {
@@ -1712,7 +1694,7 @@ async function main() {
     flags["skip-bundle"] || QUICK ? undefined : buildWorker({ minify: true }),
     SESSIONS ? buildWorker({ bare: true }) : undefined,
     buildDoubles(),
-    workerOptions(),
+    workerRuntimeOptions(),
     loadMcp(),
     import("miniflare"),
   ]);

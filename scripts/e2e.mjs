@@ -3,13 +3,16 @@
 //   1. starts a Sentry envelope sink (test/doubles/sentry-sink.ts), then the stack of `npm run dev`
 //      on free ports, with the GitHub stand-in and SENTRY_DSN pointing at the sink
 //   2. signs in over HTTP (the OAuth flow a client and a browser do) and drives the MCP Inspector
-//      CLI over /mcp and /sse: every tool, the resource template, a resource, the prompt
+//      CLI over /mcp and /sse: every tool, the resource template, a resource, the prompt; then the
+//      same over stdio, starting bin/observable-mcp.mjs with a token minted by the stand-in
 //   3. makes GitHub fail once and checks the reported error's Event ID reaches the sink
 //   4. runs mcp-remote (the stdio bridge Claude Desktop users run) over /mcp and /sse: it registers,
 //      opens our consent page and the stand-in's sign-in page in headless Chromium, gets a token,
 //      and then answers tools/list and tools/call over stdio
 //   5. checks the telemetry the clients caused: a `tools/call <tool>` span per call, carrying the
-//      client's own name, on both transports, and no access token anywhere in what was sent
+//      client's own name, on all three transports, and no access token anywhere in what was sent
+//
+// `--stdio-only` runs the stdio part of step 2 and its telemetry check alone: no Worker, no browser.
 //
 // Exits non-zero with the failed step named. Logs and screenshots go to .e2e/. With
 // `--update-screenshots` the consent page is also saved to docs/images/consent-page.png.
@@ -32,7 +35,7 @@ import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { chromium } from "playwright-core";
-import { loadSentrySink } from "./lib/doubles.mjs";
+import { loadFakeGitHub, loadSentrySink } from "./lib/doubles.mjs";
 import { freePort, serveFetch } from "./lib/http.mjs";
 import { signIn } from "./lib/oauth.mjs";
 import { watchParent } from "./lib/processes.mjs";
@@ -42,13 +45,19 @@ const OUT = join(ROOT, ".e2e");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const flags = (() => {
   try {
-    return parseArgs({ options: { "update-screenshots": { type: "boolean", default: false } } }).values;
+    return parseArgs({
+      options: {
+        "update-screenshots": { type: "boolean", default: false },
+        "stdio-only": { type: "boolean", default: false },
+      },
+    }).values;
   } catch (error) {
-    console.error(`e2e: ${error.message}\nusage: npm run e2e [-- --update-screenshots]`);
+    console.error(`e2e: ${error.message}\nusage: npm run e2e [-- --update-screenshots | --stdio-only]`);
     process.exit(2);
   }
 })();
 const UPDATE_SCREENSHOTS = flags["update-screenshots"];
+const STDIO_ONLY = flags["stdio-only"];
 const TOOLS = ["whoami", "list_repositories", "search_issues", "get_issue", "create_issue"];
 const REPO = { owner: "octocat", repo: "hello-world" };
 const HOST_NAME = "e2e-stdio-host";
@@ -146,26 +155,66 @@ const inspectorEnv = {
   MCP_AUTO_OPEN_ENABLED: "false",
 };
 
+/** How the Inspector CLI reaches a server: over HTTP with the bearer token, or by starting it on stdio. */
+function overHttp(transport, url, token) {
+  return {
+    label: transport === "http" ? "/mcp" : "/sse",
+    transport: transport === "http" ? "streamable-http" : "sse",
+    before: [
+      "--transport",
+      transport,
+      "--server-url",
+      url,
+      "--header",
+      `Authorization: Bearer ${token}`,
+      // Never start an interactive OAuth flow: the bearer header is the whole authentication here.
+      "--stored-auth-only",
+    ],
+    after: [],
+  };
+}
+
+/** The stdio server (bin/observable-mcp.mjs) as a client starts it: a command with its environment. */
+function overStdio(env) {
+  return {
+    label: "stdio",
+    transport: "stdio",
+    before: [
+      "--transport",
+      "stdio",
+      ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
+    ],
+    // After `--`: a variadic option before it (--prompt-args) would take the command for its values.
+    after: ["--", process.execPath, join(ROOT, "bin", "observable-mcp.mjs")],
+  };
+}
+
+/**
+ * The stdio server against the run's GitHub stand-in, with a personal access token minted there for
+ * octocat, and its telemetry to the sink. Returns the Inspector's way to start it and the token.
+ */
+async function stdioServer(githubApi, dsn) {
+  const minted = await fetch(`${githubApi}/__fake/token`, {
+    method: "POST",
+    body: JSON.stringify({ login: "octocat" }),
+  });
+  check(minted.ok, `the stand-in minted no token: HTTP ${minted.status}`);
+  const { token } = await minted.json();
+  const server = overStdio({
+    GITHUB_TOKEN: token,
+    GITHUB_API_URL: githubApi,
+    ENVIRONMENT: "test",
+    SENTRY_DSN: dsn,
+  });
+  return { ...server, token };
+}
+
 /** One Inspector CLI invocation; returns its JSON `result` (tool errors included) or throws. */
-function inspector(transport, url, token, args) {
-  const argv = [
-    inspectorBin,
-    "--cli",
-    "--transport",
-    transport,
-    "--server-url",
-    url,
-    "--header",
-    `Authorization: Bearer ${token}`,
-    // Never start an interactive OAuth flow: the bearer header is the whole authentication here.
-    "--stored-auth-only",
-    "--format",
-    "json",
-    ...args,
-  ];
+function inspector(server, args) {
+  const argv = [inspectorBin, "--cli", ...server.before, "--format", "json", ...args, ...server.after];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, argv, { env: inspectorEnv, timeout: 60_000 }, (error, stdout, stderr) => {
-      clientLog.write(`$ inspector ${transport} ${args.join(" ")}\n${stdout}\n${stderr}\n`);
+      clientLog.write(`$ inspector ${server.label} ${args.join(" ")}\n${stdout}\n${stderr}\n`);
       let parsed;
       try {
         parsed = JSON.parse(stdout);
@@ -189,8 +238,8 @@ function inspector(transport, url, token, args) {
 
 const textOf = (result) => (result.content ?? []).map((part) => part.text ?? "").join("\n");
 
-async function callTool(transport, url, token, name, args) {
-  const result = await inspector(transport, url, token, [
+async function callTool(server, name, args) {
+  const result = await inspector(server, [
     "--method",
     "tools/call",
     "--tool-name",
@@ -201,8 +250,8 @@ async function callTool(transport, url, token, name, args) {
   return { isError: result.isError === true, text: textOf(result) };
 }
 
-async function expectTool(transport, url, token, name, args, expected) {
-  const { isError, text } = await callTool(transport, url, token, name, args);
+async function expectTool(server, name, args, expected) {
+  const { isError, text } = await callTool(server, name, args);
   check(!isError, `${name} returned an error: ${text.slice(0, 300)}`);
   check(
     expected.test(text),
@@ -211,11 +260,11 @@ async function expectTool(transport, url, token, name, args, expected) {
   return text;
 }
 
-async function inspectorRun(transport, url, token) {
-  const label = transport === "http" ? "/mcp" : "/sse";
+async function inspectorRun(server) {
+  const { label } = server;
   // A fork's own tools may be listed too; these are the ones this run calls.
   await step(`Inspector CLI ${label}: tools/list has the ${TOOLS.length} tools`, async () => {
-    const result = await inspector(transport, url, token, ["--method", "tools/list"]);
+    const result = await inspector(server, ["--method", "tools/list"]);
     const names = (result.tools ?? []).map((tool) => tool.name).sort();
     check(
       TOOLS.every((tool) => names.includes(tool)),
@@ -223,34 +272,25 @@ async function inspectorRun(transport, url, token) {
     );
   });
   await step(`Inspector CLI ${label}: tools/call every tool`, async () => {
-    await expectTool(transport, url, token, "whoami", {}, /octocat/);
-    await expectTool(transport, url, token, "list_repositories", {}, /octocat\/hello-world/);
+    await expectTool(server, "whoami", {}, /octocat/);
+    await expectTool(server, "list_repositories", {}, /octocat\/hello-world/);
     await expectTool(
-      transport,
-      url,
-      token,
+      server,
       "search_issues",
       { query: "repo:octocat/hello-world is:open" },
       /octocat\/hello-world#\d+/,
     );
     const title = `e2e over ${label} at ${new Date().toISOString()}`;
-    const created = await expectTool(transport, url, token, "create_issue", { ...REPO, title }, /#\d+/);
+    const created = await expectTool(server, "create_issue", { ...REPO, title }, /#\d+/);
     const number = Number(/#(\d+)/.exec(created)?.[1]);
     // The stand-in keeps state while it runs: the issue just created must be readable.
-    await expectTool(
-      transport,
-      url,
-      token,
-      "get_issue",
-      { ...REPO, number },
-      new RegExp(escapeRegExp(title)),
-    );
+    await expectTool(server, "get_issue", { ...REPO, number }, new RegExp(escapeRegExp(title)));
   });
   await step(`Inspector CLI ${label}: resource template, resource and prompt`, async () => {
-    const templates = await inspector(transport, url, token, ["--method", "resources/templates/list"]);
+    const templates = await inspector(server, ["--method", "resources/templates/list"]);
     const uris = (templates.resourceTemplates ?? []).map((template) => template.uriTemplate);
     check(uris.includes("github://repos/{owner}/{repo}/readme"), `resource templates: ${uris.join(", ")}`);
-    const readme = await inspector(transport, url, token, [
+    const readme = await inspector(server, [
       "--method",
       "resources/read",
       "--uri",
@@ -258,7 +298,7 @@ async function inspectorRun(transport, url, token) {
     ]);
     const text = (readme.contents ?? []).map((content) => content.text ?? "").join("\n");
     check(/^# Hello World/m.test(text), `README read as: ${text.slice(0, 200)}`);
-    const prompt = await inspector(transport, url, token, [
+    const prompt = await inspector(server, [
       "--method",
       "prompts/get",
       "--prompt-name",
@@ -565,7 +605,45 @@ watchParent(() => {
   finish(143);
 });
 
+/**
+ * `npm run e2e -- --stdio-only`: the Inspector CLI over stdio alone, with the fake GitHub and the sink
+ * served here (no Worker, no browser), on ports the OS picks.
+ */
+async function stdioOnly() {
+  const { sink, dsn } = await step("envelope sink for SENTRY_DSN", startSink);
+  const githubApi = await step("fake GitHub", async () => {
+    const createFakeGitHub = await loadFakeGitHub();
+    let fake;
+    const served = await serveFetch((request) => fake.fetch(request));
+    cleanups.push(served.close);
+    fake = createFakeGitHub({
+      webOrigin: served.url,
+      apiBase: `${served.url}/api/v3`,
+      clientId: "e2e",
+      clientSecret: "e2e-secret",
+    });
+    return `${served.url}/api/v3`;
+  });
+  const server = await stdioServer(githubApi, dsn);
+  await inspectorRun(server);
+  await step("telemetry reached the sink: a span per tool over stdio", () =>
+    waitForTelemetry(
+      sink,
+      TOOLS.map((tool) => toolSpan(tool, INSPECTOR_NAME, "stdio")),
+    ),
+  );
+  await step("no credential in any envelope (the personal access token)", () => {
+    const leaked = sink.envelopes().filter((envelope) => envelope.raw.includes(server.token));
+    check(leaked.length === 0, `${leaked.length} envelopes contain the token`);
+  });
+  console.log(`\nE2E (stdio only) passed in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+}
+
 try {
+  if (STDIO_ONLY) {
+    await stdioOnly();
+    await finish(0);
+  }
   console.log(`E2E: real MCP clients against the local stack (logs in ${OUT})`);
   const { sink, dsn } = await step("envelope sink for SENTRY_DSN", startSink);
   const { urls } = await step("stack: wrangler dev + GitHub stand-in + Spotlight", () => bootStack(dsn));
@@ -579,8 +657,11 @@ try {
       return accessToken;
     },
   );
-  await inspectorRun("http", urls.mcp, token);
-  await inspectorRun("sse", urls.sse, token);
+  await inspectorRun(overHttp("http", urls.mcp, token));
+  await inspectorRun(overHttp("sse", urls.sse, token));
+  const stdio = await stdioServer(urls.githubApi, dsn);
+  tokens.push(stdio.token);
+  await inspectorRun(stdio);
 
   const eventId = await step("a GitHub failure is reported with an Event ID", async () => {
     const fault = await fetch(`${urls.githubApi}/__fake/fault`, {
@@ -589,7 +670,7 @@ try {
       body: JSON.stringify({ kind: "status", status: 503, path: "/user", times: 1 }),
     });
     check(fault.ok, `the stand-in refused the fault: HTTP ${fault.status}`);
-    const { isError, text } = await callTool("http", urls.mcp, token, "whoami", {});
+    const { isError, text } = await callTool(overHttp("http", urls.mcp, token), "whoami", {});
     check(isError, `whoami succeeded although GitHub answered 503: ${text.slice(0, 200)}`);
     const id = /Event ID: ([0-9a-f]{32})/.exec(text)?.[1];
     check(id, `the error reply quotes no Event ID: ${text.slice(0, 300)}`);
@@ -603,7 +684,7 @@ try {
 
   await step("telemetry reached the sink: spans per client and transport, the error event", () =>
     waitForTelemetry(sink, [
-      ...["streamable-http", "sse"].flatMap((transport) =>
+      ...["streamable-http", "sse", "stdio"].flatMap((transport) =>
         TOOLS.map((tool) => toolSpan(tool, INSPECTOR_NAME, transport)),
       ),
       toolSpan("whoami", mcpRemoteName, "streamable-http"),

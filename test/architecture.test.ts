@@ -62,6 +62,10 @@ describe("the layout", () => {
     ).toEqual([]);
   });
 
+  it("telemetry works against the API both SDKs share: no @sentry/cloudflare, no @sentry/node", () => {
+    expect(violations("src/telemetry", ["@sentry/cloudflare", "@sentry/node"])).toEqual([]);
+  });
+
   it("tools stay host- and telemetry-agnostic: no telemetry, host, auth or Sentry", () => {
     expect(violations("src/tools", ["src/telemetry", "src/mcp", "src/auth", "@sentry"])).toEqual([]);
   });
@@ -83,6 +87,27 @@ describe("the layout", () => {
       );
       expect(layers, path).toEqual([]);
     }
+  });
+
+  it("the stdio host stays out of the Worker: nothing the Worker entry reaches imports src/stdio", () => {
+    const byPath = new Map(files.map((file) => [file.path.replace(/\.ts$/, ""), file]));
+    const reached = new Set<string>();
+    const queue = ["src/index"];
+    while (queue.length > 0) {
+      const path = queue.pop() ?? "";
+      if (reached.has(path)) continue;
+      reached.add(path);
+      const file = byPath.get(path) ?? byPath.get(`${path}/index`);
+      if (!file) continue;
+      for (const target of importsOf(file.path, file.text)) if (target.startsWith("src/")) queue.push(target);
+    }
+    expect(reached.has("src/mcp/register")).toBe(true);
+    expect([...reached].filter((path) => path.startsWith("src/stdio"))).toEqual([]);
+    expect(violations("src/mcp", ["src/stdio"])).toEqual([]);
+  });
+
+  it("each host brings its own SDK: src/stdio uses @sentry/node, never @sentry/cloudflare", () => {
+    expect(violations("src/stdio", ["@sentry/cloudflare", "agents", "cloudflare:workers"])).toEqual([]);
   });
 
   it("touches the MCP SDK's private fields in one adapter file only", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hostSentryOptions } from "../src/mcp/agent";
 import { canonicalStatus, clientFamilyOf } from "../src/telemetry/protocol";
 import { createTracesSampler, parseToolRates } from "../src/telemetry/sampling";
 import { scrubString, scrubValue, stripQuery } from "../src/telemetry/scrub";
@@ -256,8 +257,8 @@ describe("Sentry options", () => {
     expect(options.traceLifecycle).toBe("static");
   });
 
-  it("copies to Spotlight through the integration when a DSN is set", () => {
-    const options = sentryOptions({
+  it("copies to Spotlight through the host SDK's integration when a DSN is set", () => {
+    const options = hostSentryOptions({
       ENVIRONMENT: "development",
       SENTRY_SPOTLIGHT: "http://localhost:8969/stream",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",

@@ -122,3 +122,27 @@ export function bundleBreakdown(build) {
       .sort((a, b) => b.rawBytes - a.rawBytes || a.name.localeCompare(b.name)),
   };
 }
+
+/**
+ * What Miniflare needs from wrangler.jsonc to run the built Worker as deployed: compatibility date and
+ * flags, Durable Objects (SQLite-backed where a migration says so), KV namespaces, version metadata, vars.
+ * Shared by the benchmark and the Node tests that run the bundle.
+ */
+export async function workerRuntimeOptions() {
+  const { experimental_readRawConfig } = await import("wrangler");
+  const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.jsonc") });
+  const sqlite = new Set((rawConfig.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
+  return {
+    compatibilityDate: rawConfig.compatibility_date,
+    compatibilityFlags: rawConfig.compatibility_flags ?? [],
+    durableObjects: Object.fromEntries(
+      (rawConfig.durable_objects?.bindings ?? []).map((b) => [
+        b.name,
+        { className: b.class_name, useSQLite: sqlite.has(b.class_name) },
+      ]),
+    ),
+    kvNamespaces: (rawConfig.kv_namespaces ?? []).map((kv) => kv.binding),
+    ...(rawConfig.version_metadata ? { versionMetadata: rawConfig.version_metadata.binding } : {}),
+    vars: rawConfig.vars ?? {},
+  };
+}

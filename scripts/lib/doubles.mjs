@@ -38,3 +38,9 @@ export async function loadOAuthClient() {
   const module = await importTypeScript("test/doubles/oauth-client.ts");
   return module.createOAuthClient;
 }
+
+/** test/helpers/secrets.ts: `leaksIn(envelopes, secrets)`, the privacy scan of the workerd suite. */
+export async function loadPrivacyScan() {
+  const module = await importTypeScript("test/helpers/secrets.ts");
+  return module.leaksIn;
+}

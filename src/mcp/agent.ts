@@ -137,6 +137,7 @@ export function hostSentryOptions(env: SentryEnv & { GITHUB_API_URL?: string }) 
   return sentryOptions(env, {
     templateUrl: githubRouteTemplater(env.GITHUB_API_URL || "https://api.github.com"),
     serverName: SERVER_NAME,
+    spotlightIntegration: Sentry.spotlightIntegration,
   });
 }
 

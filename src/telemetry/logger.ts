@@ -1,4 +1,4 @@
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import type { Logger } from "../context";
 
 type Fields = Record<string, string | number | boolean>;

@@ -1,4 +1,4 @@
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 
 /** Attributes every metric may carry: all low-cardinality and bounded by the catalog. */
 export interface MetricLabels {

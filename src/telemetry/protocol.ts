@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import type { ServerClient, ServerUser } from "../context";
 import { createLogger } from "./logger";
 import { recordOperationMetrics, recordTruncation } from "./metrics";
@@ -11,8 +11,8 @@ import { argumentsHash, canonicalJson, describeArguments, hash64 } from "./shape
 import { estimateTokens, TOKEN_ESTIMATOR } from "./tokens";
 import { fromTraceparent, type IncomingTrace, traceFromMeta } from "./trace-context";
 
-/** How the MCP messages reach the server. */
-export type TransportName = "streamable-http" | "sse";
+/** How the MCP messages reach the server: over HTTP (the Worker) or a local process's stdin and stdout. */
+export type TransportName = "streamable-http" | "sse" | "stdio";
 
 /** How one MCP operation ended, counted apart. */
 export type Outcome =
@@ -162,8 +162,10 @@ async function handleRequest(
   const attributes: Record<string, string | number | boolean> = {
     "mcp.method.name": method,
     "mcp.transport": transport,
-    "network.transport": "tcp",
-    "network.protocol.name": "http",
+    // OpenTelemetry's network attributes: HTTP over TCP, or stdio's pipes, which carry no protocol name.
+    ...(transport === "stdio"
+      ? { "network.transport": "pipe" }
+      : { "network.transport": "tcp", "network.protocol.name": "http" }),
     "client.id": identity.clientId,
     "client.family": identity.clientFamily,
     ...(extra.requestId !== undefined ? { "jsonrpc.request.id": String(extra.requestId) } : {}),

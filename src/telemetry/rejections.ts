@@ -1,4 +1,4 @@
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import { createLogger } from "./logger";
 
 /** Why the Worker refused an MCP request before it reached the session's Durable Object. */

@@ -1,4 +1,4 @@
-import * as Sentry from "@sentry/cloudflare";
+import * as Sentry from "@sentry/core";
 import type { ErrorVerdict } from "../errors";
 import { OTLP_ONLY_DSN } from "./otlp";
 

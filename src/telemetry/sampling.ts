@@ -1,6 +1,6 @@
-import type { CloudflareOptions } from "@sentry/cloudflare";
+import type { Options } from "@sentry/core";
 
-type Sampler = NonNullable<CloudflareOptions["tracesSampler"]>;
+type Sampler = NonNullable<Options["tracesSampler"]>;
 
 /**
  * Parses per-tool sample rates, `"search_issues=0.1, whoami=0"`. Throws with the offending entry, so

@@ -1,11 +1,11 @@
-import { type CloudflareOptions, spotlightIntegration, withStaticSpan } from "@sentry/cloudflare";
+import { type Integration, type Options, withStaticSpan } from "@sentry/core";
 import { type OtlpEnv, type OtlpSettings, readOtlpSettings } from "../config";
 import { ConfigurationError } from "../errors";
 import { createLogger } from "./logger";
 import { createOtlpExporter, OTLP_ONLY_DSN } from "./otlp";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
-import { gzip, makeBatchingTransport } from "./transport";
+import { type BatchingTransportOptions, gzip, makeBatchingTransport } from "./transport";
 
 /** The env fields Sentry's configuration reads (and the OTEL_* ones of the OTLP leg). */
 export interface SentryEnv extends OtlpEnv {
@@ -25,7 +25,13 @@ const SPOTLIGHT_ONLY_DSN = "http://spotlight@localhost/0";
 /** The paths MCP messages are POSTed to: Streamable HTTP and the legacy SSE transport's message endpoint. */
 const MCP_MESSAGE_PATH = /^\/(mcp|sse\/message)$/;
 
-/** What the host knows that telemetry must not: how to name the outgoing requests it makes. */
+/** The options every SDK's init takes, whichever SDK the host runs (Cloudflare's or Node's). */
+export type SharedSentryOptions = Options<BatchingTransportOptions>;
+
+/**
+ * What the host knows that telemetry must not: how to name the outgoing requests it makes, and the
+ * pieces of its own SDK telemetry configures but cannot import.
+ */
 export interface SentryHooks {
   /**
    * Maps an outgoing request URL to its route template (e.g. `…/repos/{owner}/{repo}/issues/{issue_number}`),
@@ -35,13 +41,15 @@ export interface SentryHooks {
   templateUrl?: (url: string) => string | undefined;
   /** The MCP server's name, for the OTLP resource attribute `mcp.server.name`. */
   serverName?: string;
+  /** The host SDK's Spotlight integration, for a DSN with a copy to the sidecar (development only). */
+  spotlightIntegration?: (options: { sidecarUrl: string }) => Integration;
 }
 
 /**
  * The one Sentry configuration, shared by the Worker (`withSentry`) and the Durable Object
  * (`instrumentDurableObjectWithSentry`). With no DSN the SDK is off and the server works unchanged.
  */
-export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): CloudflareOptions {
+export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): SharedSentryOptions {
   const scrubSpan = spanScrubber(hooks.templateUrl ?? (() => undefined));
   const environment = env.ENVIRONMENT || "production";
   const spotlight = environment === "development" ? env.SENTRY_SPOTLIGHT?.trim() || undefined : undefined;
@@ -108,7 +116,9 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): Cloudfla
     // the SDK's production build, which compiles that option out; the integration is kept.
     integrations: (defaults) => [
       ...defaults.filter((integration) => integration.name !== "Dedupe"),
-      ...(spotlight && configuredDsn ? [spotlightIntegration({ sidecarUrl: spotlight })] : []),
+      ...(spotlight && configuredDsn && hooks.spotlightIntegration
+        ? [hooks.spotlightIntegration({ sidecarUrl: spotlight })]
+        : []),
     ],
     // Framework plumbing that would otherwise be most of every tool call's telemetry (8 of its 13 spans,
     // measured with scripts/bench.mjs): the agents package's own Durable Object storage bookkeeping,

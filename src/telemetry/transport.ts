@@ -1,4 +1,3 @@
-import { suppressTracing } from "@sentry/cloudflare";
 import {
   type BaseTransportOptions,
   createEnvelope,
@@ -9,6 +8,7 @@ import {
   isRateLimited,
   type RateLimits,
   serializeEnvelope,
+  suppressTracing,
   type Transport,
   type TransportMakeRequestResponse,
   updateRateLimits,

@@ -71,3 +71,31 @@ export function needlesOf(value: string): string[] {
   const escaped = JSON.stringify(value).slice(1, -1);
   return escaped === value ? [value] : [value, escaped];
 }
+
+/**
+ * The privacy scan of a list of envelopes, as sent and decoded (URL encoding, base64 runs): secret
+ * shapes, every value in `secrets` and the fake GitHub's private data; one line per leak found. The
+ * workerd suite runs it on the sink after every file, the stdio suite on what the stdio host sent.
+ */
+export function leaksIn(list: ReadonlyArray<{ raw: string }>, secrets: readonly string[]): string[] {
+  const leaks: string[] = [];
+  list.forEach((envelope, index) => {
+    const views = decodedViews(envelope.raw);
+    for (const view of views) {
+      for (const [what, pattern] of FORBIDDEN_PATTERNS) {
+        const match = pattern.exec(view);
+        if (match) leaks.push(`envelope ${index}: ${what}: ${match[0].slice(0, 40)}`);
+      }
+    }
+    const found = (value: string) =>
+      views.some((view) => needlesOf(value).some((needle) => view.includes(needle)));
+    for (const value of secrets) {
+      if (found(value)) leaks.push(`envelope ${index}: a registered secret (${value.slice(0, 4)}…)`);
+    }
+    for (const value of PRIVATE_SEED_VALUES) {
+      if (found(value))
+        leaks.push(`envelope ${index}: the fake GitHub's private data (${value.slice(0, 24)}…)`);
+    }
+  });
+  return [...new Set(leaks)];
+}

@@ -1,12 +1,6 @@
 import type { SinkEnvelope, SinkItem, SinkMode } from "../doubles/sentry-sink";
 import { otlpRequests } from "./otlp";
-import {
-  decodedViews,
-  FORBIDDEN_PATTERNS,
-  needlesOf,
-  PRIVATE_SEED_VALUES,
-  registeredSecrets,
-} from "./secrets";
+import { leaksIn, registeredSecrets } from "./secrets";
 
 const SINK = "http://sentry.test/__sink";
 
@@ -96,30 +90,8 @@ export function waitForEvent(eventId: string): Promise<Record<string, unknown>> 
  * GitHub's private data; one line per leak found.
  */
 export async function privacyLeaks(): Promise<string[]> {
-  const bodies = [
-    ...(await envelopes()).map((envelope, index) => ({ what: `envelope ${index}`, raw: envelope.raw })),
-    ...(await otlpRequests()).map((request, index) => ({ what: `otlp request ${index}`, raw: request.raw })),
-  ];
-  const leaks: string[] = [];
-  const secrets = registeredSecrets();
-  for (const { what: where, raw } of bodies) {
-    const views = decodedViews(raw);
-    for (const view of views) {
-      for (const [what, pattern] of FORBIDDEN_PATTERNS) {
-        const match = pattern.exec(view);
-        if (match) leaks.push(`${where}: ${what}: ${match[0].slice(0, 40)}`);
-      }
-    }
-    const found = (value: string) =>
-      views.some((view) => needlesOf(value).some((needle) => view.includes(needle)));
-    for (const value of secrets) {
-      if (found(value)) leaks.push(`${where}: a registered secret (${value.slice(0, 4)}…)`);
-    }
-    for (const value of PRIVATE_SEED_VALUES) {
-      if (found(value)) leaks.push(`${where}: the fake GitHub's private data (${value.slice(0, 24)}…)`);
-    }
-  }
-  return [...new Set(leaks)];
+  // OTLP request bodies are scanned like envelopes (numbered after them).
+  return leaksIn([...(await envelopes()), ...(await otlpRequests())], registeredSecrets());
 }
 
 /** Switches how the sink answers envelopes (see `SinkMode`); `{ mode: "ok" }` restores it. */

@@ -1,0 +1,86 @@
+import * as Sentry from "@sentry/node";
+import { type SentryEnv, sentryOptions } from "../telemetry/sentry";
+import { type BatchingTransportOptions, makeBatchingTransport } from "../telemetry/transport";
+
+/**
+ * The integrations this host needs, instead of @sentry/node's defaults: GitHub requests as spans and
+ * breadcrumbs (fetch), uncaught errors reported and flushed before exit, readable stack frames. The
+ * defaults would also send what the remote server never does (the machine's OS, CPU, memory, locale
+ * and time zone; the dependencies of whatever project the process started in; release-health
+ * sessions; console breadcrumbs) and hook Node's module loader for databases and web frameworks this
+ * process never loads.
+ */
+function integrations() {
+  return [
+    Sentry.eventFiltersIntegration(),
+    Sentry.functionToStringIntegration(),
+    Sentry.linkedErrorsIntegration(),
+    Sentry.systemErrorIntegration(),
+    Sentry.nativeNodeFetchIntegration(),
+    Sentry.onUncaughtExceptionIntegration(),
+    Sentry.onUnhandledRejectionIntegration(),
+    Sentry.contextLinesIntegration(),
+  ];
+}
+
+/**
+ * How soon after the SDK hands over an envelope the batching transport sends it. On Workers the SDK
+ * flushes at the end of every invocation; a long-lived process has no such boundary, so the queue is
+ * drained on a timer, which still merges what one call produced into one envelope per kind.
+ */
+const DRAIN_DELAY_MS = 1000;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** The batching transport, drained shortly after each send rather than at an invocation's end. */
+function drainingSoon(options: BatchingTransportOptions) {
+  const inner = makeBatchingTransport(options);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    send: (envelope: Parameters<typeof inner.send>[0]) => {
+      const sent = inner.send(envelope);
+      if (timer === undefined) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          void inner.flush(DRAIN_TIMEOUT_MS);
+        }, DRAIN_DELAY_MS);
+        // The exit path flushes; a pending drain must not keep a finished process alive.
+        (timer as { unref?: () => void }).unref?.();
+      }
+      return sent;
+    },
+    flush: (timeout?: number) => inner.flush(timeout),
+  };
+}
+
+/**
+ * Starts @sentry/node with the configuration the Worker uses (src/telemetry/sentry.ts), so the same
+ * spans, metrics, logs, sampling and redaction apply. Only ever called with a SENTRY_DSN: without one
+ * this module is not even loaded.
+ */
+export function startSentry(
+  env: SentryEnv,
+  options: { release: string; templateUrl: (url: string) => string | undefined },
+): { flush(timeoutMs: number): Promise<boolean> } {
+  const shared = sentryOptions(env, {
+    templateUrl: options.templateUrl,
+    spotlightIntegration: Sentry.spotlightIntegration,
+  });
+  const { integrations: configure, beforeSendTransaction, ...rest } = shared;
+  Sentry.init({
+    ...rest,
+    // Transactions exist only in the static lifecycle (Spotlight); the SDK warns about the hook otherwise.
+    ...(shared.traceLifecycle === "static" ? { beforeSendTransaction } : {}),
+    transport: drainingSoon,
+    release: options.release,
+    // The SDK's default is the machine's hostname.
+    serverName: "observable-mcp-stdio",
+    // What the SDK waits on an uncaught exception before it exits.
+    shutdownTimeout: 2000,
+    defaultIntegrations: integrations(),
+    // No module-loader hooks for the databases and web frameworks the SDK can trace (the build also
+    // compiles them out): this process loads none of them.
+    enableRuntimeChannelInjection: false,
+    integrations: configure,
+  });
+  return { flush: (timeoutMs) => Sentry.flush(timeoutMs) };
+}
