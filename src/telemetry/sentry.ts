@@ -41,6 +41,8 @@ export interface SentryHooks {
   templateUrl?: (url: string) => string | undefined;
   /** The MCP server's name, for the OTLP resource attribute `mcp.server.name`. */
   serverName?: string;
+  /** The host's release when it has no Worker version metadata (stdio), for OTLP `service.version`. */
+  serviceVersion?: string;
   /** The host SDK's Spotlight integration, for a DSN with a copy to the sidecar (development only). */
   spotlightIntegration?: (options: { sidecarUrl: string }) => Integration;
 }
@@ -65,7 +67,7 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): SharedSe
     ? createOtlpExporter(
         otlp,
         {
-          serviceVersion: env.CF_VERSION_METADATA?.id || undefined,
+          serviceVersion: env.CF_VERSION_METADATA?.id || hooks.serviceVersion,
           environment,
           mcpServerName: hooks.serverName ?? "observable-mcp",
         },
