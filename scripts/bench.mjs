@@ -31,7 +31,6 @@
  * The run ends with one line per budget (figure, budget, within/over, the run's conditions), then one
  * JSON object with every number.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -41,6 +40,7 @@ import { parseArgs } from "node:util";
 import { gzipSync, constants as zlibConstants } from "node:zlib";
 import { workerRuntimeOptions } from "./lib/bundle.mjs";
 import { signIn as signInOverHttp } from "./lib/oauth.mjs";
+import { startChild } from "./lib/processes.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ORIGIN = "https://bench.test";
@@ -225,27 +225,28 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 // ---- build ----------------------------------------------------------------------------------------
 
-function run(command, args, options = {}) {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], ...options });
-    const stop = () => child.exitCode === null && child.kill();
-    cleanups.push(stop);
-    exitHooks.push(stop);
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    child.on("error", fail);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) done(output);
-      else fail(new Error(`${command} ${args.join(" ")} exited ${code}:\n${output}`));
-    });
+/**
+ * Runs `command args` to completion through the shared process helper (its own process group, so a
+ * stop also ends what it started) and resolves with its output; stopped at cleanup and on exit.
+ */
+async function run(command, args, { env } = {}) {
+  let output = "";
+  const child = startChild(command, command, args, {
+    cwd: ROOT,
+    env: env ?? process.env,
+    onLine: (line) => {
+      output += `${line}\n`;
+    },
   });
+  const stop = () => (child.isDead() ? undefined : child.stop());
+  cleanups.push(stop);
+  exitHooks.push(stop);
+  const timer = setTimeout(() => child.stop(0), 180_000);
+  const { code, error } = await child.exited;
+  clearTimeout(timer);
+  if (error) throw error;
+  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}:\n${output}`);
+  return output;
 }
 
 /**
