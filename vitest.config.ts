@@ -84,6 +84,7 @@ export default defineConfig({
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://otlp.test/custom/traces",
           OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: "http://otlp.test/custom/logs",
           OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=test%20key,x-team=mcp",
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=mcp-traces",
           OTEL_RESOURCE_ATTRIBUTES: "service.namespace=tests,team=observability",
         },
       ),

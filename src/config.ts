@@ -33,6 +33,10 @@ export interface OtlpSettings {
   logsUrl: string | undefined;
   /** `OTEL_EXPORTER_OTLP_HEADERS`, values URL-decoded; usually a backend's API key. */
   headers: Record<string, string>;
+  /** The headers of each signal's requests: the above, with `OTEL_EXPORTER_OTLP_{TRACES,LOGS}_HEADERS` on top. */
+  signalHeaders: { traces: Record<string, string>; logs: Record<string, string> };
+  /** `OTEL_EXPORTER_OTLP_TIMEOUT`: how long one drain's export may take before it is aborted, in ms. */
+  timeoutMs: number;
   /** `OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip` (the default here) or `none`. */
   gzip: boolean;
   /** `OTEL_SERVICE_NAME`, if set; it wins over a `service.name` in the resource attributes. */
@@ -48,6 +52,9 @@ export type OtlpEnv = Partial<
     | "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
     | "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"
     | "OTEL_EXPORTER_OTLP_HEADERS"
+    | "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+    | "OTEL_EXPORTER_OTLP_LOGS_HEADERS"
+    | "OTEL_EXPORTER_OTLP_TIMEOUT"
     | "OTEL_EXPORTER_OTLP_PROTOCOL"
     | "OTEL_EXPORTER_OTLP_COMPRESSION"
     | "OTEL_SERVICE_NAME"
@@ -143,6 +150,12 @@ export function readConfig(env: ConfigEnv): Config {
   };
 }
 
+/**
+ * The OTLP export deadline unless OTEL_EXPORTER_OTLP_TIMEOUT says otherwise: shorter than the
+ * convention's 10 s, because it runs in a Worker's waitUntil, which ends 30 s after the reply.
+ */
+export const DEFAULT_OTLP_TIMEOUT_MS = 2000;
+
 let lastOtlp: { key: string; settings: OtlpSettings | undefined } | undefined;
 
 /**
@@ -157,6 +170,9 @@ export function readOtlpSettings(env: OtlpEnv): OtlpSettings | undefined {
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
     env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
     env.OTEL_EXPORTER_OTLP_HEADERS,
+    env.OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    env.OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+    env.OTEL_EXPORTER_OTLP_TIMEOUT,
     env.OTEL_EXPORTER_OTLP_PROTOCOL,
     env.OTEL_EXPORTER_OTLP_COMPRESSION,
     env.OTEL_SERVICE_NAME,
@@ -195,10 +211,29 @@ function parseOtlp(env: OtlpEnv): OtlpSettings | undefined {
       `OTEL_EXPORTER_OTLP_COMPRESSION must be gzip or none, got "${compression.slice(0, 32)}".`,
     );
   }
+  const timeoutText = env.OTEL_EXPORTER_OTLP_TIMEOUT?.trim() || String(DEFAULT_OTLP_TIMEOUT_MS);
+  const timeoutMs = Number(timeoutText);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 10000) {
+    throw new ConfigurationError(
+      `OTEL_EXPORTER_OTLP_TIMEOUT must be a whole number of milliseconds from 100 to 10000, got "${timeoutText.slice(0, 32)}".`,
+    );
+  }
+  const headers = keyValues("OTEL_EXPORTER_OTLP_HEADERS", env.OTEL_EXPORTER_OTLP_HEADERS, false);
   return {
     tracesUrl,
     logsUrl,
-    headers: keyValues("OTEL_EXPORTER_OTLP_HEADERS", env.OTEL_EXPORTER_OTLP_HEADERS, false),
+    headers,
+    signalHeaders: {
+      traces: {
+        ...headers,
+        ...keyValues("OTEL_EXPORTER_OTLP_TRACES_HEADERS", env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, false),
+      },
+      logs: {
+        ...headers,
+        ...keyValues("OTEL_EXPORTER_OTLP_LOGS_HEADERS", env.OTEL_EXPORTER_OTLP_LOGS_HEADERS, false),
+      },
+    },
+    timeoutMs,
     gzip: compression === "gzip",
     serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined,
     resourceAttributes: keyValues("OTEL_RESOURCE_ATTRIBUTES", env.OTEL_RESOURCE_ATTRIBUTES, true),

@@ -90,6 +90,29 @@ describe("configuration", () => {
       expect(otlp?.serviceName).toBe("my-mcp");
     });
 
+    it("adds a signal's own headers to the general ones, and reads the export timeout", () => {
+      const otlp = readOtlpSettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com",
+        OTEL_EXPORTER_OTLP_HEADERS: "x-team=a,x-key=general",
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-key=traces",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "5000",
+      });
+      expect(otlp?.signalHeaders.traces).toEqual({ "x-team": "a", "x-key": "traces" });
+      expect(otlp?.signalHeaders.logs).toEqual({ "x-team": "a", "x-key": "general" });
+      expect(otlp?.timeoutMs).toBe(5000);
+      expect(readOtlpSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example.com" })?.timeoutMs).toBe(
+        2000,
+      );
+      for (const bad of ["soon", "50", "60000"]) {
+        expect(() =>
+          readConfig({
+            OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example.com",
+            OTEL_EXPORTER_OTLP_TIMEOUT: bad,
+          }),
+        ).toThrow(/^OTEL_EXPORTER_OTLP_TIMEOUT must be a whole number of milliseconds/);
+      }
+    });
+
     it("names the malformed setting, and never quotes a header value", () => {
       const base = { OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com" };
       expect(() => readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector host" })).toThrow(

@@ -24,9 +24,6 @@ export interface OtlpResource {
   mcpServerName: string;
 }
 
-/** Per drain, a collector gets this long before its requests are aborted; Sentry's leg is not waited on. */
-export const OTLP_TIMEOUT_MS = 2000;
-
 const SERVICE_NAME = "observable-mcp";
 const SCOPE = { name: "observable-mcp", version: "1" };
 
@@ -359,9 +356,9 @@ export function createOtlpExporter(
   compress: (body: string) => Promise<ArrayBuffer>,
 ): OtlpExporter {
   const attributes = resourceAttributes(settings, resource);
-  const post = async (url: string, payload: unknown, signal: AbortSignal) => {
+  const post = async (url: string, extra: Record<string, string>, payload: unknown, signal: AbortSignal) => {
     const json = JSON.stringify(payload);
-    const headers = new Headers(settings.headers);
+    const headers = new Headers(extra);
     headers.set("Content-Type", "application/json");
     if (settings.gzip) headers.set("Content-Encoding", "gzip");
     const body = settings.gzip ? await compress(json) : json;
@@ -377,12 +374,15 @@ export function createOtlpExporter(
         return;
       }
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), OTLP_TIMEOUT_MS);
+      // Per drain, the collector gets this long; Sentry's leg never waits on it.
+      const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
       const requests: Promise<void>[] = [];
       if (batch.traces && settings.tracesUrl)
-        requests.push(post(settings.tracesUrl, batch.traces, controller.signal));
+        requests.push(
+          post(settings.tracesUrl, settings.signalHeaders.traces, batch.traces, controller.signal),
+        );
       if (batch.logs && settings.logsUrl)
-        requests.push(post(settings.logsUrl, batch.logs, controller.signal));
+        requests.push(post(settings.logsUrl, settings.signalHeaders.logs, batch.logs, controller.signal));
       await Promise.allSettled(requests);
       clearTimeout(timer);
     },

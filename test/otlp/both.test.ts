@@ -84,7 +84,7 @@ describe.each<Transport>(["streamable-http", "sse"])("Sentry and OTLP, over %s",
     for (const request of requests) {
       expect(request.path).toBe(request.signal === "traces" ? "/custom/traces" : "/custom/logs");
       expect(request.headers["x-api-key"]).toBe("test key");
-      expect(request.headers["x-team"]).toBe("mcp");
+      expect(request.headers["x-team"]).toBe(request.signal === "traces" ? "mcp-traces" : "mcp");
       expect(request.dropped).toEqual([]);
       const resource = resourceOf(request);
       expect(resource["service.name"]).toBe("observable-mcp");
