@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { suppressTracing } from "@sentry/core";
+import { captureException, flush, suppressTracing } from "@sentry/core";
 import { type Config, readConfig } from "../config";
 import { ConfigurationError, UpstreamError } from "../errors";
 import { createGitHubClient, githubRouteTemplater } from "../github/client";
@@ -94,13 +94,16 @@ async function main(): Promise<void> {
     exiting = true;
     log.info(`observable-mcp stopping: ${why}`);
     // Calls already received still get their replies and their telemetry; then the buffers leave.
+    const deadline = Date.now() + SETTLE_MS;
     const settled = await transport.settled(SETTLE_MS);
     if (!settled) log.warn("observable-mcp stopping with calls still in flight");
-    await Promise.race([Promise.allSettled([...background]), delay(SETTLE_MS)]);
+    await Promise.race([Promise.allSettled([...background]), delay(Math.max(0, deadline - Date.now()))]);
     if (telemetry && !(await telemetry.flush(FLUSH_MS))) log.warn("telemetry did not finish sending in time");
     process.exit(code);
   };
   process.stdin.on("end", () => void exit(0, "stdin closed"));
+  // The client went away while a reply was being written (EPIPE): nobody is left to answer.
+  process.stdout.on("error", () => void exit(0, "stdout closed"));
   process.on("SIGINT", () => void exit(130, "SIGINT"));
   process.on("SIGTERM", () => void exit(143, "SIGTERM"));
   process.on("SIGHUP", () => void exit(129, "SIGHUP"));
@@ -203,10 +206,16 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   if (error instanceof StartupFailure) {
     log.error(`observable-mcp: ${error.message}`);
     process.exit(error.code);
   }
-  throw error;
+  // Ours to fix: reported when telemetry is on (a no-op otherwise), and never an exit code of 0.
+  captureException(error, { mechanism: { type: "stdio.startup", handled: false } });
+  await flush(FLUSH_MS);
+  log.error(`observable-mcp failed to start: ${messageOf(error)}`, {
+    "error.stack": error instanceof Error ? (error.stack ?? "") : "",
+  });
+  process.exit(EXIT.startup);
 });

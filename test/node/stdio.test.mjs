@@ -97,9 +97,9 @@ class RecordingStdioTransport {
   }
 }
 
-async function connectStdio(env, args = [], node = process.execPath) {
+async function connectStdio(env, args = [], node = process.execPath, clientInfo = CLIENT_INFO) {
   const run = spawnBin(env, args, node);
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(clientInfo, { capabilities: {} });
   const errors = [];
   client.onerror = (error) => errors.push(error);
   await client.connect(new RecordingStdioTransport(run));
@@ -471,6 +471,36 @@ describe("the last calls are not lost at exit", () => {
     ).toBeDefined();
   });
 
+  it("sampling is the Worker's: a tool sampled at 0 sends no span, and its metrics instead", async () => {
+    const { client, run } = await connectStdio(
+      settings({ GITHUB_TOKEN: token, SENTRY_DSN: sentry.dsn, SENTRY_TOOL_SAMPLE_RATES: "whoami=0" }),
+      [],
+      process.execPath,
+      { name: "cursor-sampling", version: "1.0.0" },
+    );
+    expect(textOf(await callTool(client, "whoami"))).toContain("octocat");
+    await client.close();
+    // The process has exited, flushed: the stderr line names the call's (unsampled) trace.
+    const line = run.stderr.split("\n").find((l) => l.includes('"message":"tools/call whoami success"'));
+    const traceId = JSON.parse(line ?? "{}").trace_id;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const metrics = sentry.sink
+      .envelopes()
+      .flatMap((envelope) => envelope.items.filter((item) => item.type === "trace_metric"))
+      .flatMap((item) => item.payload.items ?? [])
+      .filter((metric) => metric.trace_id === traceId);
+    const calls = metrics.find((metric) => metric.name === "mcp.tool.calls");
+    expect(calls?.attributes?.["mcp.transport"]?.value).toBe("stdio");
+    expect(calls?.attributes?.["client.family"]?.value).toBe("cursor");
+    expect(spans().filter((span) => span.trace_id === traceId)).toEqual([]);
+    // The same session's initialize was sampled at the default rate, so telemetry did flow.
+    expect(
+      spans().some(
+        (span) => span.name === "initialize" && span.attrs["mcp.client.name"] === "cursor-sampling",
+      ),
+    ).toBe(true);
+  });
+
   it("without SENTRY_DSN nothing is sent, even with a Spotlight URL in development", async () => {
     const before = sentry.sink.envelopes().length;
     const { run } = await oneCall(
@@ -683,5 +713,16 @@ describe("the same call gives the same text over stdio and over the Worker's /mc
     );
     const get = { name: "triage_issue", arguments: { owner: "octocat", repo: "hello-world", number: "2" } };
     expect((await stdio.getPrompt(get)).messages).toEqual((await worker.getPrompt(get)).messages);
+  });
+});
+
+// Last, so it reads what every stdio process of this file sent, the parity session's and exit tests' too.
+describe("the privacy scan over stdio", () => {
+  it("no envelope any stdio process sent carries a token or the fake GitHub's private data", () => {
+    expect(sentry.sink.envelopes().length).toBeGreaterThan(20);
+    expect(leaksIn(sentry.sink.envelopes(), [token])).toEqual([]);
+    // The scan itself sees what it looks for (it was loaded into Node through esbuild).
+    expect(leaksIn([{ raw: `{"a":"${token}"}` }], [token])).not.toEqual([]);
+    expect(leaksIn([{ raw: '{"repo":"octocat/dotfiles"}' }], [])).not.toEqual([]);
   });
 });
