@@ -1,7 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { faultWithSecrets, setFault } from "../helpers/github";
-import { callTraced, connect, type Transport } from "../helpers/mcp";
+import { callTraced, connect, newTraceparent, type Transport, textOf } from "../helpers/mcp";
 import { signIn } from "../helpers/oauth";
 import {
   otlpAttr,
@@ -126,6 +126,23 @@ describe.each<Transport>(["streamable-http", "sse"])("OTLP only, over %s", (tran
     );
     expect(log.spanId).toBe(mcp.spanId);
     expect(otlpValue(log, "mcp.outcome")).toBe("tool_error");
+  });
+
+  it("exports a failure in a trace the caller sampled out as an ERROR log record of that trace", async () => {
+    await setFault({ kind: "status", status: 502, path: "/user", times: 1 });
+    const trace = newTraceparent();
+    const result = await client.callTool({
+      name: "whoami",
+      arguments: {},
+      _meta: { traceparent: trace.traceparent.replace(/-01$/, "-00") },
+    });
+    expect(textOf(result)).toContain(`Trace ID: ${trace.traceId}`);
+    const log = await waitForOtlp((list) =>
+      receivedLogs(list).find((l) => l.traceId === trace.traceId && otlpValue(l, "exception.type")),
+    );
+    expect(log.severityNumber).toBe(17); // SEVERITY_NUMBER_ERROR
+    expect(otlpValue(log, "exception.type")).toBe("UpstreamError");
+    expect(receivedSpans(await otlpRequests()).some((span) => span.traceId === trace.traceId)).toBe(false);
   });
 
   it("scrubs tokens, bearer credentials and emails out of the exception it exports", async () => {
