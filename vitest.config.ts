@@ -2,6 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { experimental_readRawConfig } from "wrangler";
 import { createFakeGitHub } from "./test/doubles/fake-github";
+import { createOtlpReceiver } from "./test/doubles/otlp-receiver";
 import { createSentrySink } from "./test/doubles/sentry-sink";
 import { SummaryReporter } from "./test/summary-reporter";
 
@@ -14,6 +15,8 @@ const github = createFakeGitHub({
   clientSecret: "test-github-secret",
 });
 const sentry = createSentrySink("http://sentry.test");
+// An OTLP/HTTP collector that decodes with opentelemetry-proto (the otlp test projects export to it).
+const otlp = createOtlpReceiver("http://otlp.test");
 
 // wrangler.jsonc's `alias` (build-time substitutions that cut the bundle) applies to the tests too: the pool
 // bundles with Vite, which does not read it, and the suite must run the code that deploys. Wrangler matches
@@ -27,6 +30,7 @@ const alias = Object.entries<string>(rawConfig.alias ?? {}).map(([name, path]) =
 const outboundService = async (request: Request) => {
   if (github.handles(request)) return github.fetch(request);
   if (sentry.handles(request)) return sentry.fetch(request);
+  if (otlp.handles(request)) return otlp.fetch(request);
   return new Response(`test outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
 };
 
@@ -61,9 +65,32 @@ export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      workers("workers", { include: ["test/**/*.test.ts"], exclude: ["test/modes/**"] }),
+      workers("workers", { include: ["test/**/*.test.ts"], exclude: ["test/modes/**", "test/otlp/**"] }),
+      // OTLP only: no DSN, every signal goes to the collector (the SDK runs on a placeholder DSN).
+      workers(
+        "otlp-only",
+        { include: ["test/otlp/only.test.ts"] },
+        {
+          SENTRY_DSN: "",
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://otlp.test",
+          OTEL_SERVICE_NAME: "mcp-under-test",
+        },
+      ),
+      // Sentry and OTLP at once, with signal-specific endpoints, headers and resource attributes.
+      workers(
+        "otlp-sentry",
+        { include: ["test/otlp/both.test.ts"] },
+        {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://otlp.test/custom/traces",
+          OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: "http://otlp.test/custom/logs",
+          OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=test%20key,x-team=mcp",
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=mcp-traces",
+          OTEL_RESOURCE_ATTRIBUTES: "service.namespace=tests,team=observability",
+        },
+      ),
       // Every telemetry mode gets the privacy scan: in development, Spotlight's static lifecycle sends
-      // transactions, to the DSN (project 2) and a copy of each envelope to the sidecar (here project 3).
+      // transactions, to the DSN (project 2), a copy of each envelope to the sidecar (here project 3),
+      // and, re-encoded, to the OTLP receiver.
       workers(
         "spotlight-static",
         { include: ["test/modes/*.test.ts"] },
@@ -72,6 +99,8 @@ export default defineConfig({
           PUBLIC_URL: "https://observable-mcp.test",
           SENTRY_DSN: "http://public@sentry.test/2",
           SENTRY_SPOTLIGHT: "http://sentry.test/api/3/envelope/",
+          // Transactions, not streamed spans, reach the OTLP exporter here: it must read both.
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://otlp.test",
         },
       ),
     ],

@@ -4,6 +4,9 @@
  *
  *   1. tools/call latency with telemetry ON (SENTRY_DSN to a local sink, 100% sampling) vs OFF (no DSN),
  *      in a row and under concurrent load, alternating blocks between two Worker instances.
+ *   1b. OTLP export (issue 12): sequential calls rotating over OFF, Sentry only, OTLP only, and Sentry and
+ *      OTLP (to an in-process OTLP receiver); OTLP requests and wire bytes per call, p50/p95 against OFF
+ *      and against Sentry only.
  *   2. Envelopes and bytes the sink receives per tool call, by item type, apart from sign-in and session set-up.
  *   3. The Worker bundle, gzipped, and what it is made of.
  *   4. workerd RSS over many tool calls with telemetry on (and, as baselines, off and a trivial Worker with
@@ -20,7 +23,7 @@
  *
  *   node scripts/bench.mjs [--quick] [--calls N] [--concurrency N] [--block N] [--envelope-calls N]
  *                          [--soak N] [--soak-every N] [--skip-soak] [--skip-soak-control] [--skip-bundle]
- *                          [--skip-latency] [--skip-envelopes] [--skip-large-reply] [--timeout MINUTES]
+ *                          [--skip-latency] [--skip-otlp] [--skip-envelopes] [--skip-large-reply] [--timeout MINUTES]
  *                          [--sessions N] [--throughput-seconds S] [--cold N] [--heap-snapshots]
  *
  * `--quick` is the CI size (a minute or two): fewer calls, no soak, no 32-session run, no minified build. It
@@ -47,6 +50,7 @@ const GITHUB_CLIENT_ID = "bench-github-client";
 const GITHUB_CLIENT_SECRET = "bench-github-secret";
 const SENTRY_ORIGIN = "http://sentry.test";
 const SENTRY_DSN = "http://public@sentry.test/1";
+const OTLP_ORIGIN = "http://otlp.test";
 const LOGIN = "octocat";
 const BUDGET = {
   p50OverheadPct: 5,
@@ -103,6 +107,7 @@ const { values: flags } = parseArgs({
     "heap-snapshots": { type: "boolean", default: false },
     "skip-bundle": { type: "boolean", default: false },
     "skip-latency": { type: "boolean", default: false },
+    "skip-otlp": { type: "boolean", default: false },
     "skip-envelopes": { type: "boolean", default: false },
     "skip-large-reply": { type: "boolean", default: false },
     timeout: { type: "string", default: "30" },
@@ -129,7 +134,7 @@ if (flags.help) {
                       wrappers, and two trivial Workers as the host's floor); 0 skips it  [32; --quick 0]
   --throughput-seconds S  seconds of calls per Worker in that run, in alternating windows [60]
   --cold N            new sessions (initialize + first call) timed against warm calls    [20; --quick 10]
-  --skip-soak, --skip-bundle (size report only; the Worker is always built), --skip-latency, --skip-envelopes,
+  --skip-soak, --skip-bundle (size report only; the Worker is always built), --skip-latency, --skip-otlp, --skip-envelopes,
   --skip-large-reply
   --timeout MINUTES   give up after this long                                             [30]`);
   process.exit(0);
@@ -347,12 +352,15 @@ function packageOf(path) {
 
 async function buildDoubles() {
   const { build } = await import("esbuild");
-  const outfile = join(work, "doubles.mjs");
+  // Inside the project, so the OTLP receiver's require of opentelemetry-proto resolves from node_modules.
+  const outfile = join(ROOT, "node_modules", ".cache", `bench-doubles-${process.pid}.mjs`);
+  cleanups.push(() => rmSync(outfile, { force: true }));
   const doubles = join(ROOT, "test", "doubles");
   await build({
     stdin: {
       contents: `export { createFakeGitHub } from ${JSON.stringify(join(doubles, "fake-github.ts"))};
-export { createSentrySink } from ${JSON.stringify(join(doubles, "sentry-sink.ts"))};`,
+export { createSentrySink } from ${JSON.stringify(join(doubles, "sentry-sink.ts"))};
+export { createOtlpReceiver } from ${JSON.stringify(join(doubles, "otlp-receiver.ts"))};`,
       resolveDir: doubles,
       loader: "ts",
     },
@@ -393,7 +401,7 @@ function memory(pid) {
   return { rssKiB: field("VmRSS"), anonKiB: field("RssAnon"), fileKiB: field("RssFile") };
 }
 
-async function startWorker(miniflare, build, base, { telemetry, github, sink, inspectorPort }) {
+async function startWorker(miniflare, build, base, { telemetry, github, sink, inspectorPort, otlp }) {
   const { Miniflare, convertV4MiniflareOptions } = miniflare;
   // This Miniflare takes its classic (v4) option shape through convertV4MiniflareOptions.
   const options = convertV4MiniflareOptions({
@@ -415,10 +423,12 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink, in
       PUBLIC_URL: "",
       SENTRY_TRACES_SAMPLE_RATE: String(SAMPLE_RATE),
       SENTRY_DSN: telemetry ? SENTRY_DSN : "",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp ? OTLP_ORIGIN : "",
     },
     outboundService: (request) => {
       if (github.handles(request)) return github.fetch(request);
       if (sink.handles(request)) return sink.fetch(request);
+      if (otlp?.handles(request)) return otlp.fetch(request);
       return new Response(`bench outbound blocked: ${new URL(request.url).origin}`, { status: 599 });
     },
     // No MCP_RATE_LIMITER binding: the bench makes thousands of calls as one user, and without the
@@ -428,7 +438,7 @@ async function startWorker(miniflare, build, base, { telemetry, github, sink, in
     ...(inspectorPort ? { inspectorPort, inspectorHost: "127.0.0.1" } : {}),
   });
   const { mf, pid, stop } = await launch(Miniflare, options);
-  return { mf, pid, telemetry, sink, stop, inspectorPort, name: telemetry ? "on" : "off" };
+  return { mf, pid, telemetry, sink, otlp, stop, inspectorPort, name: telemetry ? "on" : "off" };
 }
 
 /** Starts Miniflare, stopped at cleanup; its workerd process is the child that was not there before. */
@@ -678,6 +688,82 @@ async function latency(workers, sessionsByWorker, shape) {
     errors: { on: errors.on.length, off: errors.off.length, first: errors.on[0] ?? errors.off[0] },
     onEnvelopesPerCall: round(onEnvelopes / (samples.on.length + errors.on.length), 3),
   };
+}
+
+// ---- 1b. OTLP export ON vs OFF -------------------------------------------------------------------------
+
+/**
+ * Sequential whoami calls in rotating blocks on four Workers: no telemetry, Sentry only, OTLP only,
+ * and Sentry and OTLP; per call, the OTLP requests and wire bytes the receiver got, and p50/p95
+ * against OFF and (for both) against Sentry only: what adding the OTLP leg costs.
+ */
+async function otlpCost(workers, sessionsByWorker) {
+  const names = ["off", "on", "otlp", "both"];
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  const errors = Object.fromEntries(names.map((name) => [name, []]));
+  const received = { otlp: { requests: 0, bytes: 0 }, both: { requests: 0, bytes: 0 } };
+  for (const name of names) await burst(sessionsByWorker[name], 30, WHOAMI, [], errors[name]);
+  const quiet = async (worker) => {
+    await settle(worker.sink, 30, 2_000);
+    if (worker.otlp) await settle({ envelopes: () => worker.otlp.requests() }, 30, 2_000);
+  };
+  for (const name of names) {
+    await quiet(workers[name]);
+    workers[name].otlp?.clear();
+  }
+  const blocks = Math.max(4, Math.ceil(CALLS / BLOCK));
+  for (let b = 0; b < blocks; b += 1) {
+    const order = [...names.slice(b % names.length), ...names.slice(0, b % names.length)];
+    for (const name of order) {
+      await burst(sessionsByWorker[name], BLOCK, WHOAMI, samples[name], errors[name]);
+      await quiet(workers[name]);
+      const receiver = workers[name].otlp;
+      if (receiver) {
+        for (const request of receiver.requests()) {
+          received[name].requests += 1;
+          received[name].bytes += request.bytes;
+        }
+        receiver.clear();
+      }
+    }
+  }
+  const off = summary(samples.off);
+  const on = summary(samples.on);
+  const row = (name) => {
+    const s = summary(samples[name]);
+    const calls = samples[name].length + errors[name].length;
+    const overSentry = compare(s, on);
+    return {
+      ...s,
+      ...compare(s, off),
+      p50RatioOverSentry: overSentry.p50Ratio,
+      p95RatioOverSentry: overSentry.p95Ratio,
+      requestsPerCall: round((received[name]?.requests ?? 0) / calls, 3),
+      bytesPerCall: round((received[name]?.bytes ?? 0) / calls, 1),
+      errors: errors[name].length,
+    };
+  };
+  return { blocks, callsPerBlock: BLOCK, off, on: row("on"), otlp: row("otlp"), both: row("both") };
+}
+
+function printOtlp(o) {
+  console.log(
+    `\n== 1b. OTLP export: sequential whoami, ${o.blocks} blocks of ${o.callsPerBlock} per Worker ==`,
+  );
+  console.log(`  OFF (no telemetry): p50 ${o.off.p50} ms, p95 ${o.off.p95} ms`);
+  console.log(
+    `  Sentry only: p50 ${o.on.p50} ms (${o.on.p50Ratio}x OFF), p95 ${o.on.p95} ms (${o.on.p95Ratio}x)`,
+  );
+  for (const [label, r] of [
+    ["OTLP only", o.otlp],
+    ["Sentry + OTLP", o.both],
+  ]) {
+    console.log(
+      `  ${label}: p50 ${r.p50} ms (${r.p50Ratio}x OFF, ${r.p50RatioOverSentry}x Sentry only), ` +
+        `p95 ${r.p95} ms (${r.p95Ratio}x OFF, ${r.p95RatioOverSentry}x Sentry only); ` +
+        `${r.requestsPerCall} OTLP requests and ${r.bytesPerCall} B on the wire per call; ${r.errors} failed`,
+    );
+  }
 }
 
 // ---- 2. envelopes per call -------------------------------------------------------------------------------
@@ -1450,6 +1536,27 @@ function budgets(result) {
       r.errors.on + r.errors.off === 0,
     );
   }
+  const o = result.otlp;
+  if (o) {
+    // Issue 12: the OTLP leg stays inside issue 9's telemetry budget (requests, bytes, latency).
+    for (const [label, r, base, ratio] of [
+      ["OTLP only", o.otlp, "OFF", o.otlp.p50Ratio],
+      ["Sentry + OTLP", o.both, "Sentry only", o.both.p50RatioOverSentry],
+    ]) {
+      row(
+        `p50 ${label} / ${base}, in a row`,
+        `${ratio.toFixed(3)}x`,
+        `<= ${(1 + BUDGET.p50OverheadPct / 100).toFixed(2)}x`,
+        (ratio - 1) * 100 <= BUDGET.p50OverheadPct,
+      );
+      row(
+        `OTLP per warm call, ${label}`,
+        `${r.requestsPerCall} requests, ${r.bytesPerCall} B`,
+        `<= ${BUDGET.envelopesPerCall}, <= ${BUDGET.bytesPerCall} B`,
+        r.requestsPerCall <= BUDGET.envelopesPerCall && r.bytesPerCall <= BUDGET.bytesPerCall,
+      );
+    }
+  }
   const e = result.envelopes;
   if (e) {
     row(
@@ -1612,6 +1719,33 @@ async function main() {
     }
     for (const list of Object.values(sessions)) for (const s of list) await s.close();
     printLatency(result.latency);
+  }
+
+  if (!flags["skip-otlp"]) {
+    log("OTLP: starting a Worker with OTLP only and one with Sentry and OTLP");
+    const otlpWorkers = {
+      off: workers.off,
+      on: workers.on,
+      otlp: await startWorker(miniflare, build, base, {
+        telemetry: false,
+        github,
+        sink: doubles.createSentrySink(SENTRY_ORIGIN),
+        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN, { decode: false }),
+      }),
+      both: await startWorker(miniflare, build, base, {
+        telemetry: true,
+        github,
+        sink: doubles.createSentrySink(SENTRY_ORIGIN),
+        otlp: doubles.createOtlpReceiver(OTLP_ORIGIN, { decode: false }),
+      }),
+    };
+    const sessions = {};
+    for (const name of ["off", "on", "otlp", "both"])
+      sessions[name] = await openSessions(otlpWorkers[name], github, mcp, 1);
+    result.otlp = await otlpCost(otlpWorkers, sessions);
+    printOtlp(result.otlp);
+    for (const list of Object.values(sessions)) for (const session of list) await session.close();
+    await Promise.all([otlpWorkers.otlp.stop(), otlpWorkers.both.stop()]);
   }
 
   if (!flags["skip-envelopes"]) {

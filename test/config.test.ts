@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../src/config";
+import { readConfig, readOtlpSettings } from "../src/config";
 import { ConfigurationError } from "../src/errors";
 
 describe("configuration", () => {
@@ -58,5 +58,87 @@ describe("configuration", () => {
       "repo",
       "user:email",
     ]);
+  });
+
+  describe("OTLP settings", () => {
+    it("is off without an endpoint, and appends the signal paths to the base endpoint", () => {
+      expect(readConfig({}).otlp).toBeUndefined();
+      const otlp = readOtlpSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com/otlp/" });
+      expect(otlp?.tracesUrl).toBe("https://collector.example.com/otlp/v1/traces");
+      expect(otlp?.logsUrl).toBe("https://collector.example.com/otlp/v1/logs");
+      expect(otlp?.gzip).toBe(true);
+    });
+
+    it("uses a signal-specific endpoint as given, and exports only the signals that have one", () => {
+      const otlp = readOtlpSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://localhost:4318/custom" });
+      expect(otlp?.tracesUrl).toBe("http://localhost:4318/custom");
+      expect(otlp?.logsUrl).toBeUndefined();
+    });
+
+    it("URL-decodes header and resource attribute values, keeping '=' inside a value", () => {
+      const otlp = readOtlpSettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com",
+        OTEL_EXPORTER_OTLP_HEADERS: "x-sentry-auth=sentry sentry_key=abc, Authorization=Basic%20dXNlcjpwdw==",
+        OTEL_RESOURCE_ATTRIBUTES: "service.namespace=mcp,team=obs%2Cplatform",
+        OTEL_SERVICE_NAME: "my-mcp",
+      });
+      expect(otlp?.headers).toEqual({
+        "x-sentry-auth": "sentry sentry_key=abc",
+        Authorization: "Basic dXNlcjpwdw==",
+      });
+      expect(otlp?.resourceAttributes).toEqual({ "service.namespace": "mcp", team: "obs,platform" });
+      expect(otlp?.serviceName).toBe("my-mcp");
+    });
+
+    it("adds a signal's own headers to the general ones, and reads the export timeout", () => {
+      const otlp = readOtlpSettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com",
+        OTEL_EXPORTER_OTLP_HEADERS: "x-team=a,x-key=general",
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-key=traces",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "5000",
+      });
+      expect(otlp?.signalHeaders.traces).toEqual({ "x-team": "a", "x-key": "traces" });
+      expect(otlp?.signalHeaders.logs).toEqual({ "x-team": "a", "x-key": "general" });
+      expect(otlp?.timeoutMs).toBe(5000);
+      expect(readOtlpSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example.com" })?.timeoutMs).toBe(
+        2000,
+      );
+      for (const bad of ["soon", "50", "60000"]) {
+        expect(() =>
+          readConfig({
+            OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example.com",
+            OTEL_EXPORTER_OTLP_TIMEOUT: bad,
+          }),
+        ).toThrow(/^OTEL_EXPORTER_OTLP_TIMEOUT must be a whole number of milliseconds/);
+      }
+    });
+
+    it("names the malformed setting, and never quotes a header value", () => {
+      const base = { OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com" };
+      expect(() => readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector host" })).toThrow(
+        /^OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute URL/,
+      );
+      expect(() => readConfig({ ...base, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: "ftp://x/y" })).toThrow(
+        /^OTEL_EXPORTER_OTLP_LOGS_ENDPOINT must be an http\(s\) URL/,
+      );
+      expect(() => readConfig({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toThrow(
+        /^OTEL_EXPORTER_OTLP_PROTOCOL must be http\/json/,
+      );
+      expect(() => readConfig({ ...base, OTEL_EXPORTER_OTLP_COMPRESSION: "zstd" })).toThrow(
+        /^OTEL_EXPORTER_OTLP_COMPRESSION/,
+      );
+      expect(() => readConfig({ ...base, OTEL_RESOURCE_ATTRIBUTES: "team" })).toThrow(
+        /^OTEL_RESOURCE_ATTRIBUTES/,
+      );
+      let thrown: unknown;
+      try {
+        readConfig({ ...base, OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=s3cret%zz" });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigurationError);
+      expect((thrown as ConfigurationError).setting).toBe("OTEL_EXPORTER_OTLP_HEADERS");
+      expect((thrown as Error).message).not.toContain("s3cret");
+    });
   });
 });

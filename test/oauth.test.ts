@@ -275,6 +275,31 @@ describe("a deployed Worker", () => {
     expect(events).toHaveLength(1);
   });
 
+  it("answers a malformed OTEL setting with the same 503, naming it and not its value", async () => {
+    const misconfigured = {
+      ...env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=otlpkey%zz",
+    };
+    const before = await mark();
+    for (const path of ["/mcp", "/authorize?client_id=x"]) {
+      const ctx = createExecutionContext();
+      const response = await workerEntry.fetch(new Request(`${ORIGIN}${path}`), misconfigured, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(response.status, path).toBe(503);
+      const html = await response.text();
+      expect(html).toContain("Its OTEL_EXPORTER_OTLP_HEADERS setting needs fixing");
+      expect(html).not.toContain("otlpkey");
+    }
+    // Reported to Sentry (the OTLP leg stays off until it is fixed), without the header's value.
+    const event = await waitFor((list) =>
+      itemsOf(list.slice(before), "event").find((item) =>
+        JSON.stringify(item.payload).includes("OTEL_EXPORTER_OTLP_HEADERS must be"),
+      ),
+    );
+    expect(JSON.stringify(event.payload)).not.toContain("otlpkey");
+  });
+
   it("refuses to sign in through a local GitHub stand-in, with a clear page", async () => {
     const request = new Request(`${ORIGIN}/authorize?client_id=x`);
     const response = await authApp.fetch(request, {

@@ -154,9 +154,9 @@ authApp.onError((error) => {
  */
 export function errorResponse(error: unknown, what: string): Response {
   const verdict = classifyError(error);
-  const eventId = reportError(error, verdict, "http");
+  const reported = reportError(error, verdict, "http");
   const title = verdict.kind === "configuration" ? verdict.title : `${what} failed`;
-  const reference = eventId ? ` Reference: ${eventId}` : "";
+  const reference = reported ? ` Reference: ${reported.id}` : "";
   return new Response(errorPage(title, `${verdict.text}${reference}`), pageHeaders(verdict.status));
 }
 

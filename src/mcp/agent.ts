@@ -17,6 +17,8 @@ import { SendingEventStore } from "./event-store";
 import { admitToolCall, rateLimitedText, type ToolCallLimiter } from "./rate-limit";
 import { type Catalog, registerCatalog } from "./register";
 
+/** The MCP server name clients see, and the OTLP resource attribute `mcp.server.name`. */
+const SERVER_NAME = "observable-mcp";
 const SERVER_VERSION = "0.1.0";
 /** Durable Object storage key of the session's telemetry record (see docs/storage.md). */
 const SESSION_KEY = "telemetry:session";
@@ -30,7 +32,7 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
   // The Workers validator: the SDK's default (ajv) compiles with `new Function`, which Workers refuse, and
   // is left out of the bundle (build/ajv.js).
   server = new McpServer(
-    { name: "observable-mcp", version: SERVER_VERSION },
+    { name: SERVER_NAME, version: SERVER_VERSION },
     { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
   );
   private sentryClient: ReturnType<typeof Sentry.getClient>;
@@ -134,6 +136,7 @@ export class ObservableMcpBase extends McpAgent<Env, unknown, GrantProps> {
 export function hostSentryOptions(env: SentryEnv & { GITHUB_API_URL?: string }) {
   return sentryOptions(env, {
     templateUrl: githubRouteTemplater(env.GITHUB_API_URL || "https://api.github.com"),
+    serverName: SERVER_NAME,
     spotlightIntegration: Sentry.spotlightIntegration,
   });
 }

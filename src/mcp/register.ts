@@ -445,13 +445,14 @@ async function revokeGrants(host: McpHost) {
 
 /**
  * The MCP edge of the error contract (src/errors.ts decides): the caller's mistakes and GitHub's 4xx
- * are explained and not reported; everything else is reported, and the reply carries the Event ID and
+ * are explained and not reported; everything else is reported, and the reply carries the Event ID (the
+ * trace id with OTLP only) and
  * nothing internal (the raw message only in development).
  */
 function toReply(error: unknown, development: boolean): { text: string; kind: string; rpcCode: number } {
   const verdict = classifyError(error);
-  const eventId = reportError(error, verdict, "mcp.tool");
-  const reference = eventId ? ` Event ID: ${eventId}` : "";
+  const reported = reportError(error, verdict, "mcp.tool");
+  const reference = reported ? ` ${reported.label}: ${reported.id}` : "";
   const detail =
     development && verdict.report !== "never" && error instanceof Error
       ? `\n(development) ${error.name}: ${error.message}`

@@ -27,7 +27,11 @@ const USAGE = `Usage: observable-mcp [--token-file <path>]
 An MCP server on stdio for GitHub. Settings (environment):
   GITHUB_TOKEN       a GitHub personal access token (or --token-file <path>, a file holding one)
   GITHUB_API_URL     the REST API base, for GitHub Enterprise (default https://api.github.com)
-  SENTRY_DSN         send telemetry to this Sentry project; unset, nothing is sent anywhere`;
+  SENTRY_DSN         send telemetry to this Sentry project
+  OTEL_EXPORTER_OTLP_ENDPOINT
+                     send the same spans, logs and errors to this OTLP/HTTP collector (JSON); with
+                     OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+  With neither, nothing is sent anywhere.`;
 
 const log = createLogger({}, { toSentry: false });
 
@@ -53,14 +57,16 @@ async function main(): Promise<void> {
   }
   const config = readSettings();
   const token = await readToken(args.tokenFile);
-  // Telemetry is opt-in: without a DSN the Sentry SDK is never loaded, so nothing can connect anywhere.
+  // Telemetry is opt-in: without a DSN or an OTLP endpoint the Sentry SDK is never loaded, so nothing
+  // can connect anywhere. With OTLP only, the SDK still builds the spans (src/telemetry/otlp.ts).
   const dsn = process.env.SENTRY_DSN?.trim();
-  const telemetry = dsn
-    ? (await import("./sentry")).startSentry(process.env, {
-        release: `observable-mcp@${OBSERVABLE_MCP_VERSION}`,
-        templateUrl: githubRouteTemplater(config.githubApiUrl),
-      })
-    : undefined;
+  const telemetry =
+    dsn || config.otlp
+      ? (await import("./sentry")).startSentry(process.env, {
+          release: `observable-mcp@${OBSERVABLE_MCP_VERSION}`,
+          templateUrl: githubRouteTemplater(config.githubApiUrl),
+        })
+      : undefined;
 
   const github = createGitHubClient({
     apiBase: config.githubApiUrl,

@@ -54,8 +54,9 @@ function drainingSoon(options: BatchingTransportOptions) {
 
 /**
  * Starts @sentry/node with the configuration the Worker uses (src/telemetry/sentry.ts), so the same
- * spans, metrics, logs, sampling and redaction apply. Only ever called with a SENTRY_DSN: without one
- * this module is not even loaded.
+ * spans, metrics, logs, sampling and redaction apply, and the same OTLP leg (its transport wraps the
+ * batching one, which reads the exporter from transportOptions). Only ever called with a SENTRY_DSN
+ * or an OTLP endpoint: without either this module is not even loaded.
  */
 export function startSentry(
   env: SentryEnv,
@@ -63,6 +64,8 @@ export function startSentry(
 ): { flush(timeoutMs: number): Promise<boolean> } {
   const shared = sentryOptions(env, {
     templateUrl: options.templateUrl,
+    serviceVersion: options.release,
+    serverName: "observable-mcp",
     spotlightIntegration: Sentry.spotlightIntegration,
   });
   const { integrations: configure, beforeSendTransaction, ...rest } = shared;

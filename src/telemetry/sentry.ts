@@ -1,12 +1,15 @@
 import { type Integration, type Options, withStaticSpan } from "@sentry/core";
+import { type OtlpEnv, type OtlpSettings, readOtlpSettings } from "../config";
+import { ConfigurationError } from "../errors";
 import { createLogger } from "./logger";
 import { ATTR, SPAN_OP } from "./names";
+import { createOtlpExporter, OTLP_ONLY_DSN } from "./otlp";
 import { createTracesSampler, parseToolRates } from "./sampling";
 import { scrubString, scrubValue, stripQuery } from "./scrub";
-import { type BatchingTransportOptions, makeBatchingTransport } from "./transport";
+import { type BatchingTransportOptions, gzip, makeBatchingTransport } from "./transport";
 
-/** The env fields Sentry's configuration reads. */
-export interface SentryEnv {
+/** The env fields Sentry's configuration reads (and the OTEL_* ones of the OTLP leg). */
+export interface SentryEnv extends OtlpEnv {
   SENTRY_DSN?: string;
   ENVIRONMENT?: string;
   SENTRY_TRACES_SAMPLE_RATE?: string;
@@ -37,6 +40,10 @@ export interface SentryHooks {
    * path, which would name private repositories.
    */
   templateUrl?: (url: string) => string | undefined;
+  /** The MCP server's name, for the OTLP resource attribute `mcp.server.name`. */
+  serverName?: string;
+  /** The host's release when it has no Worker version metadata (stdio), for OTLP `service.version`. */
+  serviceVersion?: string;
   /** The host SDK's Spotlight integration, for a DSN with a copy to the sidecar (development only). */
   spotlightIntegration?: (options: { sidecarUrl: string }) => Integration;
 }
@@ -52,22 +59,39 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): SharedSe
   const configuredDsn = env.SENTRY_DSN?.trim() || undefined;
   // Development with no DSN: everything goes to the local Spotlight sidecar through the tunnel option,
   // so errors, traces and logs are visible without a Sentry account. With a DSN, Spotlight gets a copy.
-  const dsn = configuredDsn ?? (spotlight ? SPOTLIGHT_ONLY_DSN : undefined);
+  const otlp = otlpOrNone(env);
+  // OTLP only: the SDK still builds every span, log and event, for a DSN that names nothing; the
+  // transport sends them to the collector only.
+  const dsn = configuredDsn ?? (spotlight ? SPOTLIGHT_ONLY_DSN : otlp ? OTLP_ONLY_DSN : undefined);
   const rate = defaultSampleRate(env.SENTRY_TRACES_SAMPLE_RATE);
+  const exporter = otlp
+    ? createOtlpExporter(
+        otlp,
+        {
+          serviceVersion: env.CF_VERSION_METADATA?.id || hooks.serviceVersion,
+          environment,
+          mcpServerName: hooks.serverName ?? "observable-mcp",
+        },
+        gzip,
+      )
+    : undefined;
   return {
     dsn,
     enabled: dsn !== undefined,
     // One gzipped envelope per trace and per kind of telemetry for everything an invocation produced,
-    // sent after the reply in waitUntil (transport.ts), instead of one envelope per record.
+    // sent after the reply in waitUntil (transport.ts), instead of one envelope per record; with
+    // OTLP on, the same drain also posts them to the collector (transportOptions.otlp).
     transport: makeBatchingTransport,
-    // The sidecar files a POST under its Content-Type and its UI shows only
-    // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
-    ...(spotlight && !configuredDsn
-      ? {
-          tunnel: spotlight,
-          transportOptions: { headers: { "Content-Type": "application/x-sentry-envelope" } },
-        }
-      : {}),
+    // The SDK hands transportOptions to whichever transport the host installs around the batching one.
+    transportOptions: {
+      ...(exporter ? { otlp: exporter, sentry: dsn !== OTLP_ONLY_DSN } : {}),
+      // The sidecar files a POST under its Content-Type and its UI shows only
+      // application/x-sentry-envelope; the transport sends none (so fetch says text/plain).
+      ...(spotlight && !configuredDsn
+        ? { headers: { "Content-Type": "application/x-sentry-envelope" } }
+        : {}),
+    },
+    ...(spotlight && !configuredDsn ? { tunnel: spotlight } : {}),
     // Spotlight's UI lists transactions, not streamed spans.
     ...(spotlight ? { traceLifecycle: "static" as const } : {}),
     release: env.CF_VERSION_METADATA?.id || undefined,
@@ -155,6 +179,20 @@ export function sentryOptions(env: SentryEnv, hooks: SentryHooks = {}): SharedSe
       return breadcrumb;
     },
   };
+}
+
+/**
+ * The OTLP settings, or none. A malformed OTEL_* value turns the OTLP leg off here (telemetry must
+ * not take the server down); readConfig raises the same ConfigurationError at the request edge,
+ * which names the setting and reports it once.
+ */
+function otlpOrNone(env: OtlpEnv): OtlpSettings | undefined {
+  try {
+    return readOtlpSettings(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return undefined;
+    throw error;
+  }
 }
 
 /** Malformed sample rates already logged by this isolate: said once, not on every request. */

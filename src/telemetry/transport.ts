@@ -13,11 +13,16 @@ import {
   type TransportMakeRequestResponse,
   updateRateLimits,
 } from "@sentry/core";
+import type { OtlpExporter } from "./otlp";
 
 /** What the SDK hands a transport factory on Workers (the shape of its own Cloudflare transport's options). */
 export interface BatchingTransportOptions extends BaseTransportOptions {
   fetch?: typeof fetch;
   fetchOptions?: RequestInit;
+  /** A second leg: every drain's envelopes also go to this OTLP exporter (otlp.ts). */
+  otlp?: OtlpExporter;
+  /** False when there is no Sentry to send to (OTLP only): the Sentry leg is skipped. */
+  sentry?: boolean;
 }
 
 /** Envelopes accepted between two drains, as the SDK's own Workers transport allows per invocation. */
@@ -47,7 +52,11 @@ type Loss = "network_error" | "send_error" | "queue_overflow" | "ratelimit_backo
  */
 export function makeBatchingTransport(options: BatchingTransportOptions): Transport {
   let queue: Envelope[] = [];
+  // The OTLP leg's copy of what arrived, before Sentry's rate limits: a limit on Sentry's side must not
+  // cost the collector its data.
+  let otlpQueue: Envelope[] = [];
   let limits: RateLimits = {};
+  const sentryLeg = options.sentry !== false;
 
   const lose = (envelope: Envelope, reason: Loss) => {
     forEachEnvelopeItem(envelope, (_item, type) => {
@@ -67,12 +76,21 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
     limits = updateRateLimits(limits, response);
   };
 
-  const drain = async (timeout: number | undefined): Promise<boolean> => {
+  const drain = (timeout: number | undefined): Promise<boolean> => {
+    const toCollector = otlpQueue;
+    otlpQueue = [];
+    // Each leg has its own deadline; neither waits on the other's requests.
+    const exported = toCollector.length > 0 && options.otlp ? options.otlp.export(toCollector) : undefined;
+    const sent = drainSentry(timeout);
+    return exported ? Promise.all([sent, exported]).then(([ok]) => ok) : sent;
+  };
+
+  const drainSentry = async (timeout: number | undefined): Promise<boolean> => {
     const batch = merge(queue);
     queue = [];
     if (batch.length === 0) return true;
     const controller = new AbortController();
-    let timer: number | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const sent = Promise.all(batch.map((envelope) => post(envelope, controller.signal))).then(() => true);
     if (!timeout || timeout <= 0) return sent;
     const late = new Promise<boolean>((resolve) => {
@@ -90,6 +108,10 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
 
   return {
     send(envelope) {
+      if (options.otlp) {
+        if (otlpQueue.length < (options.bufferSize ?? BUFFER_SIZE)) otlpQueue.push(envelope);
+      }
+      if (!sentryLeg) return Promise.resolve({});
       const kept: EnvelopeItem[] = [];
       forEachEnvelopeItem(envelope, (item, type) => {
         const category = envelopeItemTypeToDataCategory(type);
@@ -146,7 +168,7 @@ async function request(
 }
 
 /** gzip through the runtime's CompressionStream: no code in the bundle. */
-async function gzip(body: string | Uint8Array): Promise<ArrayBuffer> {
+export async function gzip(body: string | Uint8Array): Promise<ArrayBuffer> {
   const stream = new Blob([body]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Response(stream).arrayBuffer();
 }

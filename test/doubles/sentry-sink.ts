@@ -68,6 +68,46 @@ export function parseEnvelope(raw: string, bytes: number, encoding = "identity")
   return { header, items, bytes, decodedBytes: decoded.byteLength, encoding, raw };
 }
 
+/**
+ * A POST body as sent (its size on the wire, its Content-Encoding) and as text once decoded; a 415
+ * Response for an encoding a collector would refuse.
+ */
+export async function readBody(
+  request: Request,
+): Promise<{ raw: string; wireBytes: number; encoding: string } | Response> {
+  let bytes = new Uint8Array(await request.arrayBuffer());
+  const wireBytes = bytes.byteLength;
+  const encoding = request.headers.get("content-encoding") ?? "identity";
+  if (encoding === "gzip") {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  } else if (encoding !== "identity") {
+    return new Response(`unsupported content-encoding: ${encoding}`, { status: 415 });
+  }
+  return { raw: new TextDecoder().decode(bytes), wireBytes, encoding };
+}
+
+/**
+ * Long-poll: resolves once `ready()` holds (checked each time a waiter in `waiters` is woken), or
+ * after `timeout` ms, whichever comes first.
+ */
+export function until(waiters: Set<() => void>, ready: () => boolean, timeout: number): Promise<void> {
+  if (ready() || timeout <= 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      if (!ready()) return;
+      clearTimeout(timer);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(done);
+      resolve();
+    }, timeout);
+    waiters.add(done);
+  });
+}
+
 /** Creates a sink answering at `origin` (e.g. `http://sentry.test`, as in the DSN `http://key@sentry.test/1`). */
 export function createSentrySink(origin: string): SentrySink {
   const received: SinkEnvelope[] = [];
@@ -91,16 +131,9 @@ export function createSentrySink(origin: string): SentrySink {
       if (request.method === "POST" && /^\/api\/\d+\/envelope\/?$/.test(url.pathname)) {
         // Thrown from the outbound service, this reaches the Worker as a failed fetch.
         if (mode.mode === "refuse") throw new TypeError("sentry sink: connection refused");
-        let bytes = new Uint8Array(await request.arrayBuffer());
-        const wireBytes = bytes.byteLength;
-        const encoding = request.headers.get("content-encoding") ?? "identity";
-        if (encoding === "gzip") {
-          const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-          bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-        } else if (encoding !== "identity") {
-          return new Response(`unsupported content-encoding: ${encoding}`, { status: 415 });
-        }
-        const raw = new TextDecoder().decode(bytes);
+        const body = await readBody(request);
+        if (body instanceof Response) return body;
+        const { raw, wireBytes, encoding } = body;
         try {
           received.push({
             ...parseEnvelope(raw, wireBytes, encoding),
@@ -127,22 +160,7 @@ export function createSentrySink(origin: string): SentrySink {
         // Long-poll: answer once more than `since` envelopes exist, or at `timeout` ms with what there is.
         const min = Number(url.searchParams.get("since") ?? "-1") + 1;
         const timeout = Math.min(Number(url.searchParams.get("timeout") ?? "0"), 10_000);
-        if (received.length < min && timeout > 0) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              if (received.length >= min) {
-                clearTimeout(timer);
-                waiters.delete(done);
-                resolve();
-              }
-            };
-            const timer = setTimeout(() => {
-              waiters.delete(done);
-              resolve();
-            }, timeout);
-            waiters.add(done);
-          });
-        }
+        await until(waiters, () => received.length >= min, timeout);
         return Response.json(received);
       }
       if (url.pathname === "/__sink/answered" && request.method === "GET") {

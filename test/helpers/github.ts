@@ -1,4 +1,5 @@
 import type { FakeFault } from "../doubles/fake-github";
+import { secret } from "./secrets";
 
 const CONTROL = "http://api.github.test/__fake";
 
@@ -6,6 +7,25 @@ const CONTROL = "http://api.github.test/__fake";
 export async function setFault(fault: FakeFault | null): Promise<void> {
   const response = await fetch(`${CONTROL}/fault`, { method: "POST", body: JSON.stringify(fault) });
   if (!response.ok) throw new Error(`fake GitHub refused the fault: ${response.status}`);
+}
+
+/**
+ * Makes GitHub's next `/user` answer a 500 whose message carries a token, a bearer credential and an
+ * email (each registered with the privacy scan); returns the values no telemetry may hold.
+ */
+export async function faultWithSecrets(tag: string): Promise<{ forbidden: string[] }> {
+  const token = secret(`gho_${tag.padEnd(36, "Z").slice(0, 36)}`);
+  const credential = `s3cr3t${tag}`;
+  const bearer = secret(`Bearer 1001:grant:${credential}`);
+  const email = secret(`mona.${tag.toLowerCase()}@example.com`);
+  await setFault({
+    kind: "status",
+    status: 500,
+    path: "/user",
+    times: 1,
+    message: `${token} ${bearer} ${email}`,
+  });
+  return { forbidden: [token, credential, email] };
 }
 
 /** Mints a GitHub token for a seeded user, skipping OAuth. */

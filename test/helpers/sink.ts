@@ -1,4 +1,5 @@
 import type { SinkEnvelope, SinkItem, SinkMode } from "../doubles/sentry-sink";
+import { otlpRequests } from "./otlp";
 import { leaksIn, registeredSecrets } from "./secrets";
 
 const SINK = "http://sentry.test/__sink";
@@ -84,11 +85,13 @@ export function waitForEvent(eventId: string): Promise<Record<string, unknown>> 
 }
 
 /**
- * Scans every envelope received so far, as sent and decoded (URL encoding, base64 runs), for secret
- * shapes, every secret a test registered and the fake GitHub's private data; one line per leak found.
+ * Scans every envelope received so far, and every OTLP request the receiver decoded, as sent and
+ * decoded (URL encoding, base64 runs), for secret shapes, every secret a test registered and the fake
+ * GitHub's private data; one line per leak found.
  */
 export async function privacyLeaks(): Promise<string[]> {
-  return leaksIn(await envelopes(), registeredSecrets());
+  // OTLP request bodies are scanned like envelopes (numbered after them).
+  return leaksIn([...(await envelopes()), ...(await otlpRequests())], registeredSecrets());
 }
 
 /** Switches how the sink answers envelopes (see `SinkMode`); `{ mode: "ok" }` restores it. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFault } from "../helpers/github";
 import { callTraced, connect } from "../helpers/mcp";
 import { signIn } from "../helpers/oauth";
+import { otlpRequests, otlpValue, receivedSpans, waitForOtlp } from "../helpers/otlp";
 import { itemsOf, waitFor } from "../helpers/sink";
 
 type Transaction = {
@@ -69,5 +70,30 @@ describe("telemetry in Spotlight's static mode", () => {
     });
     expect(missing.text).toContain("GitHub refused this (404)");
     expect((await transactionWithRequest(missing.traceId, "2")).contexts?.trace?.status).toBe("not_found");
+  });
+
+  it("exports the transactions over OTLP as the same tree: the MCP span in the caller's trace, its GitHub child", async () => {
+    const call = await callTraced(client, "get_issue", { owner: "octocat", repo: "dotfiles", number: 1 });
+    const transaction = await transactionWithRequest(call.traceId, "2");
+    const spans = await waitForOtlp((list) => {
+      const inTrace = receivedSpans(list).filter((span) => span.traceId === call.traceId);
+      return inTrace.some((span) => span.kind === 3) &&
+        inTrace.some((span) => span.name === "tools/call get_issue")
+        ? inTrace
+        : undefined;
+    });
+    const mcp = spans.find((span) => span.name === "tools/call get_issue");
+    const github = spans.find((span) => span.kind === 3);
+    expect(mcp?.parentSpanId).toBe(call.parentSpanId);
+    expect(mcp?.kind).toBe(2);
+    expect(mcp?.status?.code).toBe(1);
+    expect(mcp && otlpValue(mcp, "gen_ai.tool.name")).toBe("get_issue");
+    expect(mcp && otlpValue(mcp, "sentry.op")).toBe("mcp.server");
+    expect(github?.parentSpanId).toBe(mcp?.spanId);
+    expect(github?.name).toBe(transaction.spans?.find((span) => span.op === "http.client")?.description);
+    expect(spans.length).toBe(1 + (transaction.spans?.length ?? 0));
+    const raw = (await otlpRequests()).map((request) => request.raw).join("\n");
+    expect(raw).not.toContain("dotfiles");
+    for (const request of await otlpRequests()) expect(request.dropped).toEqual([]);
   });
 });

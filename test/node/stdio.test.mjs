@@ -16,6 +16,8 @@ import { buildWorker, ROOT, workerRuntimeOptions } from "../../scripts/lib/bundl
 import { loadFakeGitHub, loadPrivacyScan, loadSentrySink } from "../../scripts/lib/doubles.mjs";
 import { serveFetch } from "../../scripts/lib/http.mjs";
 import { signIn } from "../../scripts/lib/oauth.mjs";
+// Vitest loads TypeScript itself; the receiver decodes with opentelemetry-proto (see the file).
+import { createOtlpReceiver } from "../doubles/otlp-receiver.ts";
 
 const BIN = join(ROOT, "bin", "observable-mcp.mjs");
 const CLIENT_ID = "stdio-test-client";
@@ -333,6 +335,94 @@ describe("observable-mcp over stdio, with SENTRY_DSN", () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(sentry.sink.envelopes().length).toBeGreaterThan(0);
     expect(leaksIn(sentry.sink.envelopes(), [token])).toEqual([]);
+  });
+});
+
+describe("observable-mcp over stdio, OTLP only (no SENTRY_DSN)", () => {
+  let session;
+  let receiver;
+  let collector;
+  let sinkBefore;
+  beforeAll(async () => {
+    collector = await serveFetch((request) => receiver.fetch(request));
+    receiver = createOtlpReceiver(collector.url);
+    sinkBefore = sentry.sink.envelopes().length;
+    session = await connectStdio(
+      settings({
+        GITHUB_TOKEN: token,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_RESOURCE_ATTRIBUTES: "host.kind=stdio-test",
+      }),
+    );
+  });
+  afterAll(async () => {
+    await session?.client.close();
+    await collector?.close();
+  });
+
+  const received = () =>
+    receiver
+      .requests()
+      .flatMap((request) => request.message.resourceSpans ?? [])
+      .flatMap((resource) => resource.scopeSpans ?? [])
+      .flatMap((scope) => scope.spans ?? []);
+  const value = (span, key) => {
+    const found = span.attributes?.find((kv) => kv.key === key)?.value;
+    return (
+      found?.stringValue ??
+      found?.boolValue ??
+      (found?.intValue === undefined ? undefined : Number(found.intValue))
+    );
+  };
+  const spanIn = (traceId, match, what) =>
+    eventually(() => received().find((span) => span.traceId === traceId && match(span)), what);
+
+  it("a tool call reaches the collector in the caller's trace, with its GitHub child span", async () => {
+    const trace = traceparent();
+    const result = await callTool(session.client, "whoami", {}, { traceparent: trace.traceparent });
+    expect(result.isError).toBeFalsy();
+    const mcp = await spanIn(trace.traceId, (span) => span.name === "tools/call whoami", "the MCP span");
+    expect(mcp.parentSpanId).toBe(trace.spanId);
+    expect(mcp.kind).toBe(2);
+    expect(value(mcp, "mcp.transport")).toBe("stdio");
+    expect(value(mcp, "user.name")).toBe("octocat");
+    const github = await spanIn(trace.traceId, (span) => span.kind === 3, "the GitHub span");
+    expect(github.parentSpanId).toBe(mcp.spanId);
+    for (const request of receiver.requests()) {
+      expect(request.dropped).toEqual([]);
+      const resource = Object.fromEntries(
+        (request.message.resourceSpans ?? request.message.resourceLogs)[0].resource.attributes.map((kv) => [
+          kv.key,
+          kv.value.stringValue,
+        ]),
+      );
+      expect(resource["service.name"]).toBe("observable-mcp");
+      expect(resource["service.version"]).toMatch(/^observable-mcp@/);
+      expect(resource["mcp.server.name"]).toBe("observable-mcp");
+      expect(resource["host.kind"]).toBe("stdio-test");
+    }
+  });
+
+  it("a GitHub 5xx: the reply quotes the trace id, and the collector has the exception on the span", async () => {
+    github.fake.setFault({ kind: "status", status: 502, path: "/user", times: 1 });
+    const trace = traceparent();
+    const result = await callTool(session.client, "whoami", {}, { traceparent: trace.traceparent });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain(`Trace ID: ${trace.traceId}`);
+    expect(textOf(result)).not.toContain("Event ID");
+    const mcp = await spanIn(
+      trace.traceId,
+      (span) => span.name === "tools/call whoami" && span.events?.some((event) => event.name === "exception"),
+      "the failed MCP span with its exception",
+    );
+    expect(mcp.status).toEqual({ code: 2, message: "unavailable" });
+  });
+
+  it("nothing reaches Sentry, and nothing at the collector carries the token (privacy scan)", async () => {
+    await callTool(session.client, "get_issue", { owner: "octocat", repo: "dotfiles", number: 1 });
+    await eventually(() => receiver.requests().length > 2, "more OTLP requests");
+    expect(sentry.sink.envelopes().length).toBe(sinkBefore);
+    expect(leaksIn(receiver.requests(), [token])).toEqual([]);
   });
 });
 
