@@ -62,6 +62,8 @@ export function createStdioServer(
       rateLimitedText: rateLimitedText(session.config.rateLimitPeriodSeconds),
       // A personal access token has no grant here to revoke; the reply tells the user to replace it.
       revokeGrants: async () => 0,
+      unauthorizedHint:
+        "GitHub no longer accepts this server's token (GITHUB_TOKEN or --token-file): it expired or was revoked. Create a new one and restart the server.",
       channel: (extra) => channels.for(extra),
       session: new SessionTracker(),
     },

@@ -286,6 +286,26 @@ describe("observable-mcp over stdio, with SENTRY_DSN", () => {
     expect(events().filter((event) => event.contexts?.trace?.trace_id === trace.traceId)).toEqual([]);
   });
 
+  it("a token GitHub stops accepting mid-session: the reply says to replace it, not to sign in again", async () => {
+    // hubot's own process, so revoking hubot's tokens leaves this file's octocat session alone.
+    const hubotToken = github.fake.mintToken("hubot");
+    const own = await connectStdio(settings({ GITHUB_TOKEN: hubotToken, SENTRY_DSN: sentry.dsn }));
+    let result;
+    try {
+      expect(github.fake.revokeTokens("hubot")).toBeGreaterThan(0);
+      result = await callTool(own.client, "whoami", {});
+    } finally {
+      await own.client.close();
+    }
+    expect(result.isError).toBe(true);
+    const text = textOf(result);
+    expect(text).toContain("GitHub refused this (401).");
+    expect(text).toContain("GITHUB_TOKEN or --token-file");
+    expect(text).toContain("Create a new one and restart the server.");
+    expect(text).not.toMatch(/reconnect|sign in again/i);
+    expect(text).not.toContain(hubotToken);
+  });
+
   it("a tool span carries mcp.transport=stdio, network.transport=pipe and the caller's trace", async () => {
     const trace = traceparent();
     await callTool(session.client, "whoami", {}, { traceparent: trace.traceparent });
