@@ -1,6 +1,7 @@
 import type { Envelope } from "@sentry/core";
 import { suppressTracing } from "@sentry/core";
 import type { OtlpSettings } from "../config";
+import { createLogger } from "./logger";
 
 /**
  * OTLP/HTTP export of what the Sentry SDK produced. The SDK stays the one definition of span names,
@@ -345,6 +346,32 @@ export interface OtlpExporter {
   export(envelopes: Envelope[]): Promise<void>;
 }
 
+/** Export failures this isolate has logged, by signal and reason. */
+const loggedFailures = new Set<string>();
+/** Console only: a Sentry log line about the export would itself be exported, and fail the same way. */
+const consoleLog = createLogger({}, { toSentry: false });
+
+/**
+ * Says once per isolate, per signal and reason, that the collector did not take an export (and again
+ * after it took one since): without it a wrong endpoint or key would drop everything in silence.
+ * Names no URL or header (a key may be in them).
+ */
+function warnOnce(signal: "traces" | "logs", reason: string): void {
+  const key = `${signal}:${reason}`;
+  if (loggedFailures.has(key)) return;
+  if (loggedFailures.size >= 32) loggedFailures.clear();
+  loggedFailures.add(key);
+  consoleLog.warn("OTLP export dropped: the collector did not accept it", {
+    "otlp.signal": signal,
+    "otlp.reason": reason,
+  });
+}
+
+/** The collector took an export of this signal: its next failure is worth saying again. */
+function recovered(signal: "traces" | "logs"): void {
+  for (const key of loggedFailures) if (key.startsWith(`${signal}:`)) loggedFailures.delete(key);
+}
+
 /**
  * An exporter for these settings. A failed or late request is dropped (no retry: the next drain
  * carries new data, and a queue would hold memory while a collector is down); it never holds up or
@@ -362,9 +389,18 @@ export function createOtlpExporter(
     headers.set("Content-Type", "application/json");
     if (settings.gzip) headers.set("Content-Encoding", "gzip");
     const body = settings.gzip ? await compress(json) : json;
-    const response = await suppressTracing(() => fetch(url, { method: "POST", headers, body, signal }));
+    let response: Response;
+    try {
+      response = await suppressTracing(() => fetch(url, { method: "POST", headers, body, signal }));
+    } catch {
+      warnOnce(signalOf(url), signal.aborted ? "timeout" : "network_error");
+      return;
+    }
     await response.arrayBuffer().catch(() => undefined);
+    if (!response.ok) warnOnce(signalOf(url), `http_${response.status}`);
+    else recovered(signalOf(url));
   };
+  const signalOf = (url: string) => (url === settings.logsUrl ? "logs" : "traces");
   return {
     async export(envelopes) {
       let batch: OtlpBatch;

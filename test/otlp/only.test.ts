@@ -1,5 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { faultWithSecrets, setFault } from "../helpers/github";
 import { callTraced, connect, newTraceparent, type Transport, textOf } from "../helpers/mcp";
 import { signIn } from "../helpers/oauth";
@@ -161,12 +161,20 @@ describe.each<Transport>(["streamable-http", "sse"])("OTLP only, over %s", (tran
 
   it("answers a call while the collector refuses connections, and exports again once it is back", async () => {
     const before = await refusedAtLeast(0, 0);
+    const warnings = vi.spyOn(console, "warn");
     await setReceiverMode({ mode: "refuse" });
     const down = await callTraced(client, "whoami");
     expect(down.result.isError).toBeFalsy();
     expect(down.text).toContain("octocat");
-    // The export of that call met the refusal (after the reply), and was dropped.
+    // The export of that call met the refusal (after the reply), and was dropped, and said so once.
     expect(await refusedAtLeast(before + 1)).toBeGreaterThan(before);
+    const said = warnings.mock.calls
+      .map(([line]) => String(line))
+      .filter((line) => line.includes("OTLP export dropped"));
+    warnings.mockRestore();
+    expect(said.length).toBeGreaterThan(0);
+    expect(JSON.parse(said[0] ?? "{}")).toMatchObject({ level: "warn", "otlp.signal": "traces" });
+    expect(said.join("\n")).not.toContain("otlp.test");
     await setReceiverMode({ mode: "ok" });
     const back = await callTraced(client, "whoami");
     await callTree(back.traceId);
