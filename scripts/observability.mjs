@@ -20,7 +20,7 @@ const SCOPES = {
   dashboards: ["org:read", "org:write", "org:admin"],
   listMonitors: ["alerts:read", "org:read", "org:write", "org:admin"],
   createMonitor: ["alerts:write", "project:write", "project:admin"],
-  updateMonitor: ["alerts:write", "org:write", "org:admin"],
+  updateMonitor: ["alerts:write", "org:read", "org:write", "org:admin"],
 };
 const NEEDED = "org:read, project:read and alerts:write";
 const USAGE = `Usage: npm run observability -- [plan|apply]

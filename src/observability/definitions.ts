@@ -27,6 +27,17 @@ export const FIELD = {
   VALUE: "value",
 } as const;
 
+/**
+ * The span attributes the telemetry sends as booleans (src/telemetry/protocol.ts), which the definitions
+ * compare with "true" / "false". Sentry's search reads a bare custom key as a string, so the renderer
+ * writes these `tags[<key>,boolean]`; a test holds this list to the types really sent.
+ */
+export const BOOLEAN_ATTRIBUTES: readonly string[] = [
+  ATTR.ARGUMENTS_VALID,
+  ATTR.RESULT_TRUNCATED,
+  ATTR.RESOURCE_REREAD,
+];
+
 export type Aggregate =
   | { fn: "count" }
   /** `field`: "span.duration" (ms), a span attribute, or "value" for metrics. */

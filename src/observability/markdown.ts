@@ -15,6 +15,7 @@ import type {
   UnsampledForm,
 } from "./definitions";
 import { ALERTS, FIELD, PANELS } from "./definitions";
+import { aggregateOf, conditions } from "./sentry";
 
 export const MARKDOWN_BEGIN =
   "<!-- observability:begin (generated from src/observability/definitions.ts by `npm run docs:observability`; do not edit) -->";
@@ -28,6 +29,9 @@ function filterText(filter: Filter): string {
 }
 
 function aggregateText(aggregate: Aggregate, query: Query): string {
+  // Spans and logs in the syntax Explore takes, typed attributes included (what `npm run observability`
+  // sends); the metrics by their name, which reads better than Sentry's `fn(value,<name>,<type>,<unit>)`.
+  if (query.dataset !== "metrics") return aggregateOf(query, "docs");
   const field = (name: string) =>
     query.dataset === "metrics" && name === FIELD.VALUE ? (query.metric?.name ?? name) : name;
   if (aggregate.fn === "count")
@@ -37,7 +41,8 @@ function aggregateText(aggregate: Aggregate, query: Query): string {
 }
 
 function where(query: Query): string {
-  return query.filters.length > 0 ? ` where ${code(query.filters.map(filterText).join(" "))}` : "";
+  if (query.filters.length === 0) return "";
+  return ` where ${code(query.dataset === "metrics" ? query.filters.map(filterText).join(" ") : conditions(query.filters))}`;
 }
 
 function datasetText(query: Query): string {

@@ -11,7 +11,8 @@
  *   src/sentry/api/serializers/rest_framework/dashboard.py). Trace-metric aggregates are
  *   `fn(value,<metric>,<type>,<unit>)` with `-` for no unit (Sentry's frontend,
  *   views/dashboards/utils/extractTraceMetricFromWidget). A number attribute of a span is typed,
- *   `tags[<name>,number]`, as Explore writes it; a bare custom name is read as a string.
+ *   `tags[<name>,number]`, as Explore writes it, a boolean one `tags[<name>,boolean]` (getsentry/sentry
+ *   #105606, #106261); a bare custom name is read as a string.
  * - Alerts: metric monitors (`POST /api/0/organizations/{org}/projects/{project}/detectors/`,
  *   `PUT /api/0/organizations/{org}/detectors/{id}/`), the current public API for what was
  *   `/alert-rules/`: the schema lists only detectors, and jianyuan/terraform-provider-sentry deprecates
@@ -27,14 +28,15 @@
  *   from the registry), and a ratio alert gets no monitor but an "Alert: …" widget; the plan says both.
  */
 
-import type {
-  Aggregate,
-  AlertDefinition,
-  Condition,
-  Filter,
-  Measure,
-  PanelDefinition,
-  Query,
+import {
+  type Aggregate,
+  type AlertDefinition,
+  BOOLEAN_ATTRIBUTES,
+  type Condition,
+  type Filter,
+  type Measure,
+  type PanelDefinition,
+  type Query,
 } from "./definitions";
 
 /** Every object we manage is named with this prefix; anything else in the organization is left alone. */
@@ -143,13 +145,19 @@ function searchValue(value: string): string {
   return /^[\w.\-/@{}?]+$/.test(value) && !value.startsWith("-") ? value : JSON.stringify(value);
 }
 
+/** An attribute as Sentry's search reads it: a boolean one typed, the rest by name (strings). */
+function keyRef(key: string): string {
+  return BOOLEAN_ATTRIBUTES.includes(key) ? `tags[${key},boolean]` : key;
+}
+
 function condition(filter: Filter): string {
+  const key = keyRef(filter.key);
   if (filter.op === "in") {
     const values = typeof filter.value === "string" ? [filter.value] : filter.value;
-    return `${filter.key}:[${values.map(searchValue).join(",")}]`;
+    return `${key}:[${values.map(searchValue).join(",")}]`;
   }
   const value = typeof filter.value === "string" ? filter.value : filter.value.join(",");
-  return `${filter.op === "notEquals" ? "!" : ""}${filter.key}:${searchValue(value)}`;
+  return `${filter.op === "notEquals" ? "!" : ""}${key}:${searchValue(value)}`;
 }
 
 /** Sentry's search string for a list of filters (they are ANDed). */
@@ -173,7 +181,8 @@ export function aggregateOf(query: Query, where: string): string {
     return `${aggregate.fn}(${args})`;
   }
   if (aggregate.fn === "count") return "count()";
-  if (aggregate.fn === "count_if") return `count_if(${aggregate.field},${aggregate.op},${aggregate.value})`;
+  if (aggregate.fn === "count_if")
+    return `count_if(${keyRef(aggregate.field)},${aggregate.op},${aggregate.value})`;
   return `${aggregate.fn}(${fieldRef(query, aggregate.field)})`;
 }
 
@@ -345,6 +354,21 @@ const RESOLVE = { gt: "lte", gte: "lt", lt: "gte", lte: "gt", eq: "ne" } as cons
 
 function monitorLogic(alert: AlertDefinition): Pick<SentryMonitor, "conditionGroup" | "config"> {
   const when: Condition = alert.condition;
+  if (when.kind === "threshold" && when.op === "==" && when.value === 0) {
+    // "Dropped to zero" means a group that had traffic before has none now (the local evaluator's
+    // baseline). A static `eq 0` would fire every quiet hour of a tool nobody calls at night, so it is
+    // a change monitor against the same window a week earlier: under 1% of it opens, 1% or more resolves.
+    return {
+      config: { detectionType: "percent", comparisonDelta: COMPARISON_SECONDS["1w"] },
+      conditionGroup: {
+        logicType: "any",
+        conditions: [
+          { type: "lt", comparison: 1, conditionResult: 75 },
+          { type: "gte", comparison: 1, conditionResult: 0 },
+        ],
+      },
+    };
+  }
   if (when.kind === "threshold") {
     const type = OPERATOR[when.op];
     return {

@@ -50,7 +50,7 @@ beforeAll(async () => {
   createFake = await loadFakeSentryApi();
   server = await serveFetch((request) => fake.fetch(request), { port: PORT });
   defs = await importTypeScriptSource(
-    `export { PANELS, ALERTS } from "./src/observability/definitions";
+    `export { PANELS, ALERTS, BOOLEAN_ATTRIBUTES } from "./src/observability/definitions";
      export * as render from "./src/observability/sentry";
      export { ATTR } from "./src/telemetry/names";
      import { tools } from "./src/tools/index";
@@ -195,7 +195,7 @@ describe("npm run observability", () => {
     const plan = await run(["plan"]);
     expect(plan.stdout).toContain(`~ update    "${monitor.name}"`);
     expect(plan.stdout).toContain("dataSources[0].timeWindow: 300 -> 3600");
-    expect(plan.stdout).toContain("conditionGroup.conditions[0].comparison: 3 -> 0");
+    expect(plan.stdout).toContain("conditionGroup.conditions[0].comparison: 3 -> 1");
     expect(plan.stdout).toContain(
       'widgets["p95 latency by tool"].queries[0].aggregates: ["p50(span.duration)"] -> ["p95(span.duration)"]',
     );
@@ -521,8 +521,6 @@ describe("rendering the definitions for Sentry", () => {
   });
 
   it("a threshold alert opens on its operator and resolves on the opposite one", () => {
-    const zero = defs.ALERTS.find((a) => a.condition.kind === "threshold" && a.condition.op === "==");
-    expect(only(zero.id).conditionGroup.conditions.map((c) => c.type)).toEqual(["eq", "ne"]);
     const above = defs.ALERTS.find(
       (a) => a.condition.kind === "threshold" && a.condition.op === ">" && a.measure.kind === "single",
     );
@@ -535,6 +533,30 @@ describe("rendering the definitions for Sentry", () => {
     expect(body.dataSources[0].timeWindow).toBe(
       { "5m": 300, "10m": 600, "1h": 3600, "1d": 86_400 }[above.window],
     );
+  });
+
+  it("'dropped to zero' is a change monitor against a week earlier, not a static count == 0", () => {
+    const zero = defs.ALERTS.find(
+      (a) => a.condition.kind === "threshold" && a.condition.op === "==" && a.condition.value === 0,
+    );
+    const body = only(zero.id);
+    expect(body.config).toEqual({ detectionType: "percent", comparisonDelta: 604_800 });
+    expect(body.conditionGroup.conditions).toEqual([
+      { type: "lt", comparison: 1, conditionResult: 75 },
+      { type: "gte", comparison: 1, conditionResult: 0 },
+    ]);
+  });
+
+  it("compares the boolean span attributes as booleans, in filters and in count_if", () => {
+    const { dashboard } = defs.render.renderDashboard(defs.PANELS, 1, defs.ALERTS);
+    const monitors = defs.render.renderMonitors(defs.ALERTS, { [defs.ATTR.TOOL_NAME]: ["whoami"] }).monitors;
+    const text = JSON.stringify([dashboard, monitors.map((m) => m.body)]);
+    expect(defs.BOOLEAN_ATTRIBUTES.length).toBeGreaterThan(0);
+    for (const key of defs.BOOLEAN_ATTRIBUTES) {
+      // Every definition that compares one reaches Sentry typed; none is left bare.
+      expect(text).toContain(`tags[${key},boolean]`);
+      expect(text.split(`tags[${key},boolean]`).join("")).not.toContain(key);
+    }
   });
 
   it("a ratio panel is one equation of count_if over count(), on the filters both sides share", () => {
