@@ -574,7 +574,6 @@ async function dashboardTraffic(client, urls) {
     }).then((response) =>
       check(response.ok, `the stand-in refused __fake/generated: HTTP ${response.status}`),
     );
-  await call("whoami", {});
   await call("list_repositories", {});
   await call("list_repositories", { owner: "octo-org" });
   await call("search_issues", { query: "repo:octocat/hello-world is:open" });
@@ -589,12 +588,16 @@ async function dashboardTraffic(client, urls) {
   }
   for (let i = 0; i < 2; i += 1)
     await client.readResource({ uri: `github://repos/${REPO.owner}/${REPO.repo}/readme` });
+  // Last, so that the page counting it means the calls before it have reached the page too.
+  await call("whoami", {});
   return whoamiCalls;
 }
 
 async function dashboardRun(urls, token, tokens) {
   const { PANELS, ALERTS } = await loadObservability();
   // The panel a person looks at first: calls per tool. Found by what it measures, not by its id.
+  const rereadPanel = PANELS.find((panel) => panel.groupBy.includes("mcp.resource.template"));
+  check(rereadPanel, "no panel groups by mcp.resource.template (the re-read rate)");
   const callsPanel = PANELS.find(
     (panel) =>
       panel.measure.kind === "single" &&
@@ -659,6 +662,14 @@ async function dashboardRun(urls, token, tokens) {
         .catch(async () => {
           const seen = (await whoami.count()) > 0 ? await whoami.first().getAttribute("data-value") : "none";
           throw new Error(`the page never counted ${want} whoami calls (it shows ${seen})`);
+        });
+      // The two README reads: the second is a re-read, so the re-read panel has its template.
+      await page
+        .locator(`[data-panel="${rereadPanel.id}"] [data-group]`)
+        .first()
+        .waitFor({ timeout: 30_000 })
+        .catch(() => {
+          throw new Error(`the panel "${rereadPanel.title}" never showed the README reads`);
         });
       // One get_issue call in six failed with a GitHub 404 (tool_error): over the 5% line.
       await page

@@ -75,10 +75,14 @@ export function alertUnit(alert) {
   return "count";
 }
 
-/** "> 5%", "> 2× 1w before" (the same window a week earlier). */
+/**
+ * "> 5%", "> 2× earlier in this run". In Sentry a relative alert compares with the same window a week
+ * (or day) earlier; a dev run has no such history, so the page's evaluator compares with everything the
+ * run recorded before the window (src/observability/evaluate.ts), and says so.
+ */
 export function describeCondition(condition, unit) {
   if (condition.kind === "threshold") return `${condition.op} ${formatValue(condition.value, unit)}`;
-  return `> ${condition.factor}× ${condition.comparison} before`;
+  return `> ${condition.factor}× earlier in this run`;
 }
 
 /** Sorted largest first; a stable order for equal values so rows do not jump between updates. */
