@@ -103,6 +103,11 @@ const read = (client: Client, uri: string) => client.readResource({ uri });
 async function times(n: number, run: () => Promise<unknown>): Promise<void> {
   for (let i = 0; i < n; i++) await run();
 }
+/** `n` runs, `width` at a time. */
+async function inParallel(n: number, run: (i: number) => Promise<unknown>, width = 10): Promise<void> {
+  for (let i = 0; i < n; i += width)
+    await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, j) => run(i + j)));
+}
 
 /** The ids of the alerts that fire, each with the groups it fires for. */
 function firing(
@@ -238,10 +243,14 @@ describe("the alerts, evaluated on what the sink received", () => {
 
   it("a tool slower than its baseline: the p95 regression, for that tool only", async () => {
     const s = await scenario("obs-alerts-slow");
+    // Every GitHub request of the baseline takes 100 ms, so a busy machine's few milliseconds of noise
+    // cannot double a tool's p95; in the window only list_repositories slows down, to 600 ms, and
+    // whoami gets faster than its baseline.
+    await setFault({ kind: "latency", ms: 100 });
     await times(5, () => call(s.client, "whoami"));
     await times(5, () => call(s.client, "list_repositories"));
     const baseline = await s.collect(10);
-    await setFault({ kind: "latency", ms: 400, path: "/user/repos" });
+    await setFault({ kind: "latency", ms: 600, path: "/user/repos" });
     await times(5, () => call(s.client, "whoami"));
     await times(5, () => call(s.client, "list_repositories"));
     const records = await s.collect(10);
@@ -250,7 +259,7 @@ describe("the alerts, evaluated on what the sink received", () => {
       { [ATTR.TOOL_NAME]: "list_repositories" },
     ]);
     const slow = states.find((state) => state.firing);
-    expect(slow?.value).toBeGreaterThan(400);
+    expect(slow?.value).toBeGreaterThan(600);
     expect(slow?.threshold).toBe(2 * (slow?.baseline ?? Number.NaN));
   });
 
@@ -306,6 +315,161 @@ describe("the alerts, evaluated on what the sink received", () => {
       { group: { [ATTR.TARGET]: "get_issue" }, value: 1, samples: 5 },
       { group: { [ATTR.TARGET]: "whoami" }, value: 0, samples: 5 },
     ]);
+  });
+
+  // The scenarios above drive traffic far past each line (half or all of it bad) or nowhere near it, so
+  // they pin what each alert groups by but not where it fires. These put traffic on both sides of each
+  // threshold: just over it fires, and exactly at it stays quiet (every threshold alert compares with
+  // `>`). For the rates the quiet traffic is the firing batch plus one clean call; for the result size,
+  // a batch of results one byte smaller.
+  describe("each threshold, from both sides of its line", () => {
+    /** `a` and `b` together, leaving both as they were. */
+    const both = (a: TelemetryRecords, b: TelemetryRecords) => addRecords(addRecords(emptyRecords(), a), b);
+    /** One alert's groups, with value and samples, as evaluated over `records` alone. */
+    const stateOf = (id: string, records: TelemetryRecords) =>
+      evaluateAlert(alertById(id), records, Date.now()).map(({ group, value, samples, firing }) => ({
+        group,
+        value,
+        samples,
+        firing,
+      }));
+    /**
+     * Runs `overLine` (its `calls` requests make the batch over the line), then `oneMore` clean request;
+     * returns the batch's records, and the batch's with the clean one's.
+     */
+    const overThenAt = async (
+      s: Scenario,
+      calls: number,
+      overLine: () => Promise<void>,
+      oneMore: () => Promise<unknown>,
+    ) => {
+      await overLine();
+      const over = await s.collect(calls);
+      await oneMore();
+      return { over, at: both(over, await s.collect(1)) };
+    };
+    /** Records, and the alert's value and samples over them. */
+    type Side = readonly [records: TelemetryRecords, value: number, samples: number];
+    /**
+     * The alert's one group fires over `over` and not over `at`, with the values and samples given;
+     * over `at` no alert fires, over `over` only this one (or the alerts `firesOver` says).
+     */
+    const expectSides = (
+      id: string,
+      group: Record<string, string>,
+      [overRecords, overValue, overSamples]: Side,
+      [atRecords, atValue, atSamples]: Side,
+      firesOver: Record<string, Array<Record<string, string>>> = { [id]: [group] },
+    ) => {
+      expect(stateOf(id, overRecords), `${id} over the line`).toEqual([
+        { group, value: overValue, samples: overSamples, firing: true },
+      ]);
+      expect(stateOf(id, atRecords), `${id} at the line`).toEqual([
+        { group, value: atValue, samples: atSamples, firing: false },
+      ]);
+      expect(firing(overRecords), "the alerts over the line").toEqual(firesOver);
+      expect(firing(atRecords), "the alerts at the line").toEqual({});
+    };
+
+    it("tool errors: 1 in 19 calls fires the tool error rate and its family's silent isError rate, 1 in 20 (5%) does not", async () => {
+      const s = await scenario("obs-alerts-error-line");
+      await setFault({ kind: "status", status: 502, path: "/issues/", times: 1 });
+      const getIssue = () => call(s.client, "get_issue", ISSUE);
+      const { over, at } = await overThenAt(
+        s,
+        19,
+        async () => {
+          await getIssue();
+          await inParallel(18, getIssue);
+        },
+        getIssue,
+      );
+      const tool = { [ATTR.TOOL_NAME]: "get_issue" };
+      const family = { [ATTR.CLIENT_FAMILY]: "claude" };
+      const overLine = [over, 1 / 19, 19] as const;
+      const atLine = [at, 0.05, 20] as const;
+      const fires = { "tool-error-rate": [tool], "silent-error-rate-by-client": [family] };
+      expectSides("tool-error-rate", tool, overLine, atLine, fires);
+      expectSides("silent-error-rate-by-client", family, overLine, atLine, fires);
+    });
+
+    it("invalid arguments: 1 in 9 calls fires the schema-mismatch rate, 1 in 10 (10%) does not", async () => {
+      const s = await scenario("obs-alerts-invalid-line");
+      const getIssue = () => call(s.client, "get_issue", ISSUE);
+      const { over, at } = await overThenAt(
+        s,
+        9,
+        async () => {
+          await call(s.client, "get_issue", { ...ISSUE, number: "one" });
+          await times(8, getIssue);
+        },
+        getIssue,
+      );
+      const tool = { [ATTR.TOOL_NAME]: "get_issue" };
+      expectSides("schema-mismatch-rate", tool, [over, 1 / 9, 9], [at, 0.1, 10]);
+    });
+
+    it("the rate limit: 1 refused call in 99 fires, 1 in 100 (1%) does not", async () => {
+      const s = await scenario("obs-alerts-limited-line", "Visual Studio Code");
+      const limiter = (env as unknown as { MCP_RATE_LIMITER: RateLimit }).MCP_RATE_LIMITER;
+      // The clean call first: once the budget is used up, calls stay refused until the window ends. 100
+      // calls (and the scenario's whoami) are within the limit of 120 a minute.
+      await call(s.client, "whoami");
+      const clean = await s.collect(1);
+      // Over both sessions, ten at a time: only the count matters here, and 98 in a row take seconds.
+      await inParallel(98, (i) => call(i % 2 ? s.second : s.client, "whoami"));
+      for (let i = 0; i < 10_000; i++)
+        if (!(await limiter.limit({ key: rateLimitKey(Number(s.userId)) })).success) break;
+      await call(s.client, "whoami");
+      const over = await s.collect(99);
+      const at = both(clean, over);
+      const family = { [ATTR.CLIENT_FAMILY]: "vscode" };
+      expectSides("rate-limited", family, [over, 1 / 99, 99], [at, 0.01, 100]);
+    });
+
+    it("re-reads: 2 in 9 reads of a template fire the re-read rate, 2 in 10 (20%) do not", async () => {
+      const s = await scenario("obs-alerts-reread-line");
+      // A second read in the same session is a re-read; the other session's first reads are not.
+      const { over, at } = await overThenAt(
+        s,
+        9,
+        async () => {
+          for (const repo of PUBLIC_READMES) await read(s.client, README(repo));
+          await times(2, () => read(s.client, README("octocat/hello-world")));
+          for (const repo of PUBLIC_READMES.slice(0, 3)) await read(s.second, README(repo));
+        },
+        () => read(s.second, README(PUBLIC_READMES[3] as string)),
+      );
+      const template = { [ATTR.RESOURCE_TEMPLATE]: "github://repos/{owner}/{repo}/readme" };
+      expectSides("resource-reread-rate", template, [over, 2 / 9, 9], [at, 0.2, 10]);
+    });
+
+    it("result size: results of 10241 bytes fire the p95 alert, results of 10240 (10 KB) do not", async () => {
+      const s = await scenario("obs-alerts-size-line");
+      const target = { repo: "octocat/hello-world", issue: 1 };
+      const sizes = (records: TelemetryRecords) =>
+        records.spans
+          .filter((span) => span.attributes[ATTR.METHOD_NAME] === METHOD.TOOLS_CALL)
+          .map((span) => span.attributes[ATTR.RESULT_BYTES]);
+      // The reply is the issue's header lines and its body: measure the header once, then size the
+      // body so that the whole result is the bytes under test.
+      const probe = 10_000;
+      await setGeneratedText(target, probe);
+      await call(s.client, "get_issue", ISSUE);
+      const header = Number(sizes(await s.collect(1))[0]) - probe;
+      expect(header).toBeGreaterThan(0);
+      const batch = async (bytes: number) => {
+        await setGeneratedText(target, bytes - header);
+        await times(3, () => call(s.client, "get_issue", ISSUE));
+        const records = await s.collect(3);
+        expect(sizes(records)).toEqual([bytes, bytes, bytes]);
+        return records;
+      };
+      const at = await batch(10_240);
+      const over = await batch(10_241);
+      const tool = { [ATTR.TOOL_NAME]: "get_issue" };
+      expectSides("result-size-p95", tool, [over, 10_241, 3], [at, 10_240, 3]);
+    });
   });
 
   it("every attribute the panels and alerts filter or group by was on the spans and logs these scenarios sent", () => {
