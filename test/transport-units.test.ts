@@ -1,6 +1,8 @@
 import { createEnvelope, type Envelope, parseEnvelope } from "@sentry/core";
-import { describe, expect, it } from "vitest";
-import { makeBatchingTransport, merge } from "../src/telemetry/transport";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OtlpSettings } from "../src/config";
+import { createOtlpExporter } from "../src/telemetry/otlp";
+import { gzip, makeBatchingTransport, merge } from "../src/telemetry/transport";
 
 const SDK = { name: "sentry.javascript.cloudflare", version: "11.0.0" };
 const dsc = (traceId: string) => ({ trace_id: traceId, public_key: "public", sampled: "true" });
@@ -192,5 +194,56 @@ describe("the batching transport", () => {
     await transport.send(spans("f".repeat(32), ["slow"]));
     expect(await transport.flush(10)).toBe(false);
     expect(aborted).toBe(true);
+  });
+});
+
+describe("the OTLP exporter", () => {
+  const settings = (overrides: Partial<OtlpSettings>): OtlpSettings => ({
+    tracesUrl: "http://otlp.test/v1/traces",
+    logsUrl: "http://otlp.test/v1/logs",
+    headers: {},
+    signalHeaders: { traces: {}, logs: {} },
+    timeoutMs: 2000,
+    gzip: true,
+    serviceName: undefined,
+    resourceAttributes: {},
+    ...overrides,
+  });
+  const resource = { serviceVersion: undefined, environment: "test", mcpServerName: "observable-mcp" };
+  const dropped = (spy: { mock: { calls: unknown[][] } }) =>
+    spy.mock.calls
+      .map(([line]) => String(line))
+      .filter((line) => line.includes("OTLP export dropped"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("says so, and resolves, when the runtime refuses to build the request's headers", async () => {
+    const warnings = vi.spyOn(console, "warn");
+    // A value no header can carry (config.ts refuses it; this is the exporter's own guard).
+    const exporter = createOtlpExporter(
+      settings({ signalHeaders: { traces: { "x-api-key": "s3cret\nevil" }, logs: {} } }),
+      resource,
+      gzip,
+    );
+    await expect(exporter.export([spans("1".repeat(32), ["tools/call whoami"])])).resolves.toBeUndefined();
+    const said = dropped(warnings);
+    expect(said).toEqual([
+      expect.objectContaining({ "otlp.signal": "traces", "otlp.reason": "request_error" }),
+    ]);
+    expect(JSON.stringify(said)).not.toContain("s3cret");
+  });
+
+  it("says so, and resolves, when compression fails", async () => {
+    const warnings = vi.spyOn(console, "warn");
+    const exporter = createOtlpExporter(settings({}), resource, () =>
+      Promise.reject(new TypeError("no CompressionStream")),
+    );
+    await expect(exporter.export([container("log", "2".repeat(32))])).resolves.toBeUndefined();
+    expect(dropped(warnings)).toEqual([
+      expect.objectContaining({ "otlp.signal": "logs", "otlp.reason": "request_error" }),
+    ]);
   });
 });

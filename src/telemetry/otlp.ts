@@ -384,14 +384,22 @@ export function createOtlpExporter(
 ): OtlpExporter {
   const attributes = resourceAttributes(settings, resource);
   const post = async (url: string, extra: Record<string, string>, payload: unknown, signal: AbortSignal) => {
-    const json = JSON.stringify(payload);
-    const headers = new Headers(extra);
-    headers.set("Content-Type", "application/json");
-    if (settings.gzip) headers.set("Content-Encoding", "gzip");
-    const body = settings.gzip ? await compress(json) : json;
+    let request: { headers: Headers; body: string | ArrayBuffer };
+    try {
+      // Inside the try: a header the runtime refuses, or a failed compression, must be said like
+      // any other failure, not lose every export in silence.
+      const headers = new Headers(extra);
+      headers.set("Content-Type", "application/json");
+      if (settings.gzip) headers.set("Content-Encoding", "gzip");
+      const json = JSON.stringify(payload);
+      request = { headers, body: settings.gzip ? await compress(json) : json };
+    } catch {
+      warnOnce(signalOf(url), "request_error");
+      return;
+    }
     let response: Response;
     try {
-      response = await suppressTracing(() => fetch(url, { method: "POST", headers, body, signal }));
+      response = await suppressTracing(() => fetch(url, { method: "POST", ...request, signal }));
     } catch {
       warnOnce(signalOf(url), signal.aborted ? "timeout" : "network_error");
       return;
