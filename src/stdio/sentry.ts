@@ -33,7 +33,9 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 /** The batching transport, drained shortly after each send rather than at an invocation's end. */
 function drainingSoon(options: BatchingTransportOptions) {
-  const inner = makeBatchingTransport(options);
+  // One process: the exit's flush also waits for a drain this timer already started, and bounds the
+  // collector's export too.
+  const inner = makeBatchingTransport({ ...options, oneProcess: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   return {
     send: (envelope: Parameters<typeof inner.send>[0]) => {
