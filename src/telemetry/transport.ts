@@ -103,20 +103,11 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
     queue = [];
     if (batch.length === 0) return true;
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const sent = Promise.all(batch.map((envelope) => post(envelope, controller.signal))).then(() => true);
-    if (!timeout || timeout <= 0) return sent;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve(false);
-      }, timeout);
-    });
-    try {
-      return await Promise.race([sent, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const sent = Promise.all(batch.map((envelope) => post(envelope, controller.signal)));
+    const ok = await within(sent, timeout);
+    // Late: what is still pending is aborted, as the SDK's own transport does.
+    if (!ok) controller.abort();
+    return ok;
   };
 
   return {
@@ -157,9 +148,9 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
   };
 }
 
-/** True once `work` settles with every drain in time, false if it is not done within `timeout` ms. */
-async function within(work: Promise<boolean[]>, timeout: number | undefined): Promise<boolean> {
-  const done = work.then((results) => results.every(Boolean));
+/** True once `work` is done and every part of it in time; false if not done within `timeout` ms. */
+async function within(work: Promise<unknown[]>, timeout: number | undefined): Promise<boolean> {
+  const done = work.then((results) => results.every((result) => result !== false));
   if (!timeout || timeout <= 0) return done;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<boolean>((resolve) => {
