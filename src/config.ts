@@ -246,7 +246,8 @@ function exactUrl(name: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(`${name} must be an absolute URL, got "${value.slice(0, 80)}".`);
+    // Not quoted: an endpoint can carry credentials (userinfo, an ?api-key= parameter).
+    throw new ConfigurationError(`${name} must be an absolute URL.`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(`${name} must be an http(s) URL.`);
@@ -278,6 +279,13 @@ function keyValues(name: string, value: string | undefined, quote: boolean): Rec
         `${name} must be a comma-separated list of key=value pairs with URL-encoded values; entry ${index + 1} is not${shown}.`,
       );
     }
+    // `new Headers()` throws on a value no HTTP header can carry (CR, LF, NUL, a character past
+    // Latin-1), and it would throw on every export: refuse it here, where the setting can be named.
+    if (!quote && !/^[\t\x20-\x7e\x80-\xff]*$/.test(decoded)) {
+      throw new ConfigurationError(
+        `${name} entry ${index + 1} (${key}) decodes to a control character or one outside Latin-1, which an HTTP header cannot carry.`,
+      );
+    }
     out[key] = decoded;
   });
   return out;
@@ -288,7 +296,8 @@ function baseUrl(name: string, value: string): string {
   try {
     url = new URL(value.trim());
   } catch {
-    throw new ConfigurationError(`${name} must be an absolute URL, got "${value}".`);
+    // Not quoted: a URL can carry credentials (userinfo, an ?api-key= parameter).
+    throw new ConfigurationError(`${name} must be an absolute URL.`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(`${name} must be an http(s) URL.`);

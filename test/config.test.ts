@@ -140,5 +140,52 @@ describe("configuration", () => {
       expect((thrown as ConfigurationError).setting).toBe("OTEL_EXPORTER_OTLP_HEADERS");
       expect((thrown as Error).message).not.toContain("s3cret");
     });
+
+    it.each([
+      ["a line feed", "x-api-key=s3cret%0Aevil"],
+      ["a carriage return", "x-team=a,x-api-key=s3cret%0D%0AX-Evil:%201"],
+      ["a NUL", "x-api-key=s3cret%00"],
+      ["a character past Latin-1", "x-api-key=s3cret%E2%82%AC"],
+    ])("refuses a header value that decodes to %s, naming the entry and not the value", (_what, headers) => {
+      const base = { OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com" };
+      for (const name of ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS"] as const) {
+        let thrown: unknown;
+        try {
+          readConfig({ ...base, [name]: headers });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(ConfigurationError);
+        expect((thrown as ConfigurationError).setting).toBe(name);
+        expect((thrown as Error).message).toMatch(/entry \d \(x-api-key\)/);
+        expect((thrown as Error).message).not.toContain("s3cret");
+      }
+    });
+
+    it("keeps header values an HTTP header can carry: spaces, tabs, Latin-1", () => {
+      const otlp = readOtlpSettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com",
+        OTEL_EXPORTER_OTLP_HEADERS: "x-a=one%20two%09three,x-b=caf%C3%A9",
+      });
+      expect(otlp?.headers).toEqual({ "x-a": "one two\tthree", "x-b": "café" });
+      expect(() => new Headers(otlp?.headers)).not.toThrow();
+    });
+
+    it.each([
+      ["OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:pa55word@collector example.com"],
+      ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "collector.example.com/v1/traces?api-key=pa55word"],
+      ["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "//collector.example.com/v1/logs?api-key=pa55word"],
+    ])("names an unparsable %s without quoting it (it may hold a key)", (name, value) => {
+      let thrown: unknown;
+      try {
+        readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example.com", [name]: value });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigurationError);
+      expect((thrown as ConfigurationError).setting).toBe(name);
+      expect((thrown as Error).message).toBe(`${name} must be an absolute URL.`);
+      expect((thrown as Error).message).not.toContain("pa55word");
+    });
   });
 });

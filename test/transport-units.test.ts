@@ -1,6 +1,13 @@
 import { createEnvelope, type Envelope, parseEnvelope } from "@sentry/core";
-import { describe, expect, it } from "vitest";
-import { makeBatchingTransport, merge } from "../src/telemetry/transport";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OtlpSettings } from "../src/config";
+import { createOtlpExporter } from "../src/telemetry/otlp";
+import {
+  type BatchingTransportOptions,
+  gzip,
+  makeBatchingTransport,
+  merge,
+} from "../src/telemetry/transport";
 
 const SDK = { name: "sentry.javascript.cloudflare", version: "11.0.0" };
 const dsc = (traceId: string) => ({ trace_id: traceId, public_key: "public", sampled: "true" });
@@ -192,5 +199,177 @@ describe("the batching transport", () => {
     await transport.send(spans("f".repeat(32), ["slow"]));
     expect(await transport.flush(10)).toBe(false);
     expect(aborted).toBe(true);
+  });
+});
+
+/** Exporter settings as readOtlpSettings would give them, with `overrides`. */
+const otlpSettings = (overrides: Partial<OtlpSettings> = {}): OtlpSettings => ({
+  tracesUrl: "http://otlp.test/v1/traces",
+  logsUrl: "http://otlp.test/v1/logs",
+  headers: {},
+  signalHeaders: { traces: {}, logs: {} },
+  timeoutMs: 2000,
+  gzip: true,
+  serviceName: undefined,
+  resourceAttributes: {},
+  ...overrides,
+});
+const resource = { serviceVersion: undefined, environment: "test", mcpServerName: "observable-mcp" };
+
+/** A fetch that holds every request until released (or aborted), and says when one arrived. */
+function heldFetch() {
+  const held: Array<() => void> = [];
+  const arrived: Array<() => void> = [];
+  const aborted: string[] = [];
+  const fetch = (input: RequestInfo | URL, init?: RequestInit) =>
+    new Promise<Response>((resolve, reject) => {
+      held.push(() => resolve(new Response("{}")));
+      init?.signal?.addEventListener("abort", () => {
+        aborted.push(String(input));
+        reject(new DOMException("aborted", "AbortError"));
+      });
+      for (const wake of arrived.splice(0)) wake();
+    });
+  return {
+    fetch,
+    aborted,
+    /** Resolves once `n` requests are being held. */
+    until: (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (held.length >= n ? resolve() : arrived.push(check));
+        check();
+      }),
+    release: () => {
+      for (const resolve of held.splice(0)) resolve();
+    },
+  };
+}
+
+/** A batching transport over a held network: Sentry's leg through `fetch`, OTLP's through the global one. */
+function overHeldNetwork(extra: Partial<BatchingTransportOptions> = {}) {
+  const network = heldFetch();
+  if (extra.otlp) vi.stubGlobal("fetch", network.fetch);
+  const transport = makeBatchingTransport({
+    url: "http://sentry.test/api/1/envelope/",
+    recordDroppedEvent: () => undefined,
+    fetch: network.fetch,
+    ...extra,
+  });
+  return { network, transport };
+}
+
+const macrotasks = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+};
+
+describe("a flush while another drain is posting (one process: the stdio host)", () => {
+  it("waits for the drain in flight before it resolves, so an exit does not cut that post off", async () => {
+    const { network, transport } = overHeldNetwork({ oneProcess: true });
+    const order: string[] = [];
+    await transport.send(spans("a".repeat(32), ["tools/call whoami"]));
+    // The drain timer's flush takes the queue and starts posting.
+    const timers = transport.flush(10_000);
+    await network.until(1);
+    // stdin closes now: the exit's flush finds the queue empty.
+    const exit = transport.flush(5000).then((ok) => {
+      order.push("exit flushed");
+      return ok;
+    });
+    await macrotasks(5);
+    order.push("post answered");
+    network.release();
+    expect(await exit).toBe(true);
+    expect(await timers).toBe(true);
+    expect(order).toEqual(["post answered", "exit flushed"]);
+  });
+
+  it("waits no longer than its own timeout, and then says it did not finish", async () => {
+    const { network, transport } = overHeldNetwork({ oneProcess: true });
+    await transport.send(spans("b".repeat(32), ["tools/call whoami"]));
+    const timers = transport.flush(10_000);
+    await network.until(1);
+    expect(await transport.flush(20)).toBe(false);
+    network.release();
+    expect(await timers).toBe(true);
+  });
+
+  it("on Workers (not one process) a flush never waits on another invocation's drain", async () => {
+    const { network, transport } = overHeldNetwork();
+    await transport.send(spans("c".repeat(32), ["tools/call whoami"]));
+    const first = transport.flush(10_000);
+    await network.until(1);
+    expect(await transport.flush(10_000)).toBe(true);
+    network.release();
+    expect(await first).toBe(true);
+  });
+});
+
+describe("the OTLP leg of a flush (one process: the stdio host's exit)", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it("is cut off at the flush's timeout, not the export's own, and makes the flush say so", async () => {
+    const { network, transport } = overHeldNetwork({
+      sentry: false,
+      oneProcess: true,
+      // OTEL_EXPORTER_OTLP_TIMEOUT at its ceiling: an exit must not wait for it.
+      otlp: createOtlpExporter(otlpSettings({ timeoutMs: 10_000 }), resource, gzip),
+    });
+    await transport.send(spans("d".repeat(32), ["tools/call whoami"]));
+    expect(await transport.flush(20)).toBe(false);
+    expect(network.aborted).toEqual(["http://otlp.test/v1/traces"]);
+  });
+
+  it("counts in the flush's result: true when the collector answered in time", async () => {
+    const { network, transport } = overHeldNetwork({
+      sentry: false,
+      otlp: createOtlpExporter(otlpSettings({ timeoutMs: 10_000 }), resource, gzip),
+    });
+    await transport.send(spans("e".repeat(32), ["tools/call whoami"]));
+    const flushed = transport.flush(10_000);
+    await network.until(1);
+    network.release();
+    expect(await flushed).toBe(true);
+    expect(network.aborted).toEqual([]);
+  });
+});
+
+describe("the OTLP exporter", () => {
+  const dropped = (spy: { mock: { calls: unknown[][] } }) =>
+    spy.mock.calls
+      .map(([line]) => String(line))
+      .filter((line) => line.includes("OTLP export dropped"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("says so, and resolves, when the runtime refuses to build the request's headers", async () => {
+    const warnings = vi.spyOn(console, "warn");
+    // A value no header can carry (config.ts refuses it; this is the exporter's own guard).
+    const exporter = createOtlpExporter(
+      otlpSettings({ signalHeaders: { traces: { "x-api-key": "s3cret\nevil" }, logs: {} } }),
+      resource,
+      gzip,
+    );
+    await expect(exporter.export([spans("1".repeat(32), ["tools/call whoami"])])).resolves.toBe(true);
+    const said = dropped(warnings);
+    expect(said).toEqual([
+      expect.objectContaining({ "otlp.signal": "traces", "otlp.reason": "request_error" }),
+    ]);
+    expect(JSON.stringify(said)).not.toContain("s3cret");
+  });
+
+  it("says so, and resolves, when compression fails", async () => {
+    const warnings = vi.spyOn(console, "warn");
+    const exporter = createOtlpExporter(otlpSettings(), resource, () =>
+      Promise.reject(new TypeError("no CompressionStream")),
+    );
+    await expect(exporter.export([container("log", "2".repeat(32))])).resolves.toBe(true);
+    expect(dropped(warnings)).toEqual([
+      expect.objectContaining({ "otlp.signal": "logs", "otlp.reason": "request_error" }),
+    ]);
   });
 });

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   log.info(`observable-mcp ${OBSERVABLE_MCP_VERSION} serving MCP on stdio`, {
     "user.login": user.login,
     "github.api": config.githubApiUrl,
-    telemetry: telemetry ? "sentry" : "off",
+    telemetry: dsn && config.otlp ? "sentry+otlp" : dsn ? "sentry" : config.otlp ? "otlp" : "off",
   });
 }
 

@@ -20,7 +20,24 @@ function integrations() {
     Sentry.onUncaughtExceptionIntegration(),
     Sentry.onUnhandledRejectionIntegration(),
     Sentry.contextLinesIntegration(),
+    // After context lines, which read the source by its absolute path.
+    Sentry.rewriteFramesIntegration({ iteratee: relativeFrame }),
   ];
+}
+
+/**
+ * A frame's file as a path inside the package (`dist-stdio/main.mjs`), or its base name when it is
+ * not ours: an absolute path names the user ("/Users/<name>/…") and where their clone lives. Sentry
+ * and the OTLP exception stacktrace both read it from here.
+ */
+function relativeFrame<T extends { filename?: string; abs_path?: string }>(frame: T): T {
+  for (const key of ["filename", "abs_path"] as const) {
+    const path = frame[key]?.replace(/\\/g, "/");
+    if (!path || !(path.startsWith("/") || /^[a-zA-Z]:\//.test(path) || path.startsWith("file://"))) continue;
+    const inPackage = path.lastIndexOf("/dist-stdio/");
+    frame[key] = inPackage >= 0 ? path.slice(inPackage + 1) : path.slice(path.lastIndexOf("/") + 1);
+  }
+  return frame;
 }
 
 /**
@@ -33,7 +50,9 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 /** The batching transport, drained shortly after each send rather than at an invocation's end. */
 function drainingSoon(options: BatchingTransportOptions) {
-  const inner = makeBatchingTransport(options);
+  // One process: the exit's flush also waits for a drain this timer already started, and bounds the
+  // collector's export too.
+  const inner = makeBatchingTransport({ ...options, oneProcess: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   return {
     send: (envelope: Parameters<typeof inner.send>[0]) => {
@@ -62,7 +81,10 @@ export function startSentry(
   env: SentryEnv,
   options: { release: string; templateUrl: (url: string) => string | undefined },
 ): { flush(timeoutMs: number): Promise<boolean> } {
-  const shared = sentryOptions(env, {
+  // Without a DSN, Spotlight gets nothing here (unlike the Worker in development): an OTLP-only
+  // process sends to the collector alone, and a failure's reply quotes its Trace ID.
+  const hostEnv = env.SENTRY_DSN?.trim() ? env : { ...env, SENTRY_SPOTLIGHT: undefined };
+  const shared = sentryOptions(hostEnv, {
     templateUrl: options.templateUrl,
     serviceVersion: options.release,
     serverName: "observable-mcp",
@@ -84,6 +106,9 @@ export function startSentry(
     // compiles them out): this process loads none of them.
     enableRuntimeChannelInjection: false,
     integrations: configure,
+    // Not from the environment: @sentry/node would read SENTRY_SPOTLIGHT itself, in any environment
+    // and without a DSN. Spotlight's copy is the shared configuration's (development, with a DSN).
+    spotlight: false,
   });
   return { flush: (timeoutMs) => Sentry.flush(timeoutMs) };
 }

@@ -21,6 +21,11 @@ export class InFlightTransport implements Transport {
     this.inner.onerror = (error) => this.onerror?.(error);
     this.inner.onmessage = (message, extra) => {
       if ("method" in message && "id" in message) this.pending.add(message.id);
+      // A cancelled request gets no response (the protocol says so): it is no longer in flight.
+      else if ("method" in message && message.method === "notifications/cancelled") {
+        const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+        if ((typeof id === "string" || typeof id === "number") && this.pending.delete(id)) this.wake();
+      }
       this.onmessage?.(message, extra);
     };
     return this.inner.start();

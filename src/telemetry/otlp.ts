@@ -342,8 +342,12 @@ export function toOtlp(envelopes: Envelope[], resource: KeyValue[]): OtlpBatch {
 
 /** The OTLP leg of the batching transport: it keeps what a drain hands it and posts it with its own timeout. */
 export interface OtlpExporter {
-  /** Converts and posts envelopes; resolves when done, failed or timed out, never rejects. */
-  export(envelopes: Envelope[]): Promise<void>;
+  /**
+   * Converts and posts envelopes, aborting what is still pending after the export timeout or
+   * `timeoutMs` (a flush's), whichever is sooner. Resolves true when every request finished (taken
+   * or refused), false when the deadline cut one off; never rejects.
+   */
+  export(envelopes: Envelope[], timeoutMs?: number): Promise<boolean>;
 }
 
 /** Export failures this isolate has logged, by signal and reason. */
@@ -384,43 +388,57 @@ export function createOtlpExporter(
 ): OtlpExporter {
   const attributes = resourceAttributes(settings, resource);
   const post = async (url: string, extra: Record<string, string>, payload: unknown, signal: AbortSignal) => {
-    const json = JSON.stringify(payload);
-    const headers = new Headers(extra);
-    headers.set("Content-Type", "application/json");
-    if (settings.gzip) headers.set("Content-Encoding", "gzip");
-    const body = settings.gzip ? await compress(json) : json;
+    let request: { headers: Headers; body: string | ArrayBuffer };
+    try {
+      // Inside the try: a header the runtime refuses, or a failed compression, must be said like
+      // any other failure, not lose every export in silence.
+      const headers = new Headers(extra);
+      headers.set("Content-Type", "application/json");
+      if (settings.gzip) headers.set("Content-Encoding", "gzip");
+      const json = JSON.stringify(payload);
+      request = { headers, body: settings.gzip ? await compress(json) : json };
+    } catch {
+      warnOnce(signalOf(url), "request_error");
+      return true;
+    }
     let response: Response;
     try {
-      response = await suppressTracing(() => fetch(url, { method: "POST", headers, body, signal }));
+      response = await suppressTracing(() => fetch(url, { method: "POST", ...request, signal }));
     } catch {
       warnOnce(signalOf(url), signal.aborted ? "timeout" : "network_error");
-      return;
+      // Cut off by the deadline is what makes an export late; a refusal is an answer.
+      return !signal.aborted;
     }
     await response.arrayBuffer().catch(() => undefined);
     if (!response.ok) warnOnce(signalOf(url), `http_${response.status}`);
     else recovered(signalOf(url));
+    return true;
   };
   const signalOf = (url: string) => (url === settings.logsUrl ? "logs" : "traces");
   return {
-    async export(envelopes) {
+    async export(envelopes, timeoutMs) {
       let batch: OtlpBatch;
       try {
         batch = toOtlp(envelopes, attributes);
       } catch {
-        return;
+        return true;
       }
       const controller = new AbortController();
-      // Per drain, the collector gets this long; Sentry's leg never waits on it.
-      const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
-      const requests: Promise<void>[] = [];
+      // Per drain, the collector gets this long, and no longer than the flush waiting on it (at a
+      // process's exit); Sentry's leg never waits on it.
+      const deadline =
+        timeoutMs && timeoutMs > 0 ? Math.min(timeoutMs, settings.timeoutMs) : settings.timeoutMs;
+      const timer = setTimeout(() => controller.abort(), deadline);
+      const requests: Promise<boolean>[] = [];
       if (batch.traces && settings.tracesUrl)
         requests.push(
           post(settings.tracesUrl, settings.signalHeaders.traces, batch.traces, controller.signal),
         );
       if (batch.logs && settings.logsUrl)
         requests.push(post(settings.logsUrl, settings.signalHeaders.logs, batch.logs, controller.signal));
-      await Promise.allSettled(requests);
+      const finished = await Promise.all(requests);
       clearTimeout(timer);
+      return finished.every(Boolean);
     },
   };
 }

@@ -23,6 +23,14 @@ export interface BatchingTransportOptions extends BaseTransportOptions {
   otlp?: OtlpExporter;
   /** False when there is no Sentry to send to (OTLP only): the Sentry leg is skipped. */
   sentry?: boolean;
+  /**
+   * The host is one long-lived process (stdio), not a Worker's invocations: one context sends and
+   * flushes everything, and the process exits once a flush resolves. A flush then also waits, within
+   * its timeout, for drains already in flight (an exit during a timer's drain must not cut its post
+   * off), and its timeout cuts the OTLP leg too. On Workers neither: no invocation waits on another's
+   * I/O, and the SDK's 2 s flush timeout must not shorten OTEL_EXPORTER_OTLP_TIMEOUT inside waitUntil.
+   */
+  oneProcess?: boolean;
 }
 
 /** Envelopes accepted between two drains, as the SDK's own Workers transport allows per invocation. */
@@ -79,31 +87,27 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
   const drain = (timeout: number | undefined): Promise<boolean> => {
     const toCollector = otlpQueue;
     otlpQueue = [];
-    // Each leg has its own deadline; neither waits on the other's requests.
-    const exported = toCollector.length > 0 && options.otlp ? options.otlp.export(toCollector) : undefined;
+    // Each leg has its own deadline (in one process the collector's is also cut to the flush's);
+    // neither waits on the other's requests, and the drain finished in time only if both did.
+    const exported =
+      toCollector.length > 0 && options.otlp
+        ? options.otlp.export(toCollector, options.oneProcess ? timeout : undefined)
+        : undefined;
     const sent = drainSentry(timeout);
-    return exported ? Promise.all([sent, exported]).then(([ok]) => ok) : sent;
+    return exported ? Promise.all([sent, exported]).then(([ok, exportedOk]) => ok && exportedOk) : sent;
   };
+  const inFlight = new Set<Promise<boolean>>();
 
   const drainSentry = async (timeout: number | undefined): Promise<boolean> => {
     const batch = merge(queue);
     queue = [];
     if (batch.length === 0) return true;
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const sent = Promise.all(batch.map((envelope) => post(envelope, controller.signal))).then(() => true);
-    if (!timeout || timeout <= 0) return sent;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve(false);
-      }, timeout);
-    });
-    try {
-      return await Promise.race([sent, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const sent = Promise.all(batch.map((envelope) => post(envelope, controller.signal)));
+    const ok = await within(sent, timeout);
+    // Late: what is still pending is aborted, as the SDK's own transport does.
+    if (!ok) controller.abort();
+    return ok;
   };
 
   return {
@@ -126,11 +130,37 @@ export function makeBatchingTransport(options: BatchingTransportOptions): Transp
     },
     flush(timeout) {
       // The SDK asks for a flush after each envelope it creates past an invocation's end: waiting one
-      // macrotask lets everything this turn produced ride one drain. Each caller drains from its own
-      // context; one that finds the queue already taken has nothing of its own in flight.
-      return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => drain(timeout));
+      // macrotask lets everything this turn produced ride one drain. On Workers each caller drains
+      // from its own context; one that finds the queue already taken has nothing of its own in flight.
+      // In one process it may: it waits for those too, within its timeout.
+      return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+        const others = options.oneProcess ? [...inFlight] : [];
+        const own = drain(timeout);
+        if (!options.oneProcess) return own;
+        inFlight.add(own);
+        void own.finally(() => inFlight.delete(own));
+        if (others.length === 0) return own;
+        return Promise.all([own, within(Promise.all(others), timeout)]).then(
+          ([ok, othersOk]) => ok && othersOk,
+        );
+      });
     },
   };
+}
+
+/** True once `work` is done and every part of it in time; false if not done within `timeout` ms. */
+async function within(work: Promise<unknown[]>, timeout: number | undefined): Promise<boolean> {
+  const done = work.then((results) => results.every((result) => result !== false));
+  if (!timeout || timeout <= 0) return done;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeout);
+  });
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function request(

@@ -20,6 +20,8 @@ import { signIn } from "../../scripts/lib/oauth.mjs";
 import { createOtlpReceiver } from "../doubles/otlp-receiver.ts";
 
 const BIN = join(ROOT, "bin", "observable-mcp.mjs");
+/** Where this clone lives: no absolute path of it may leave the process. */
+const CLONE = ROOT.replace(/\/+$/, "");
 const CLIENT_ID = "stdio-test-client";
 const CLIENT_SECRET = "stdio-test-secret";
 const CLIENT_INFO = { name: "claude-code", version: "9.9.9" };
@@ -105,6 +107,15 @@ async function connectStdio(env, args = [], node = process.execPath, clientInfo 
   await client.connect(new RecordingStdioTransport(run));
   return { client, run, errors };
 }
+
+/** The "serving MCP on stdio" log line of a run, parsed. */
+const servingLine = (run) =>
+  JSON.parse(
+    run.stderr
+      .trim()
+      .split("\n")
+      .find((line) => line.includes("serving")) ?? "{}",
+  );
 
 const textOf = (result) => (result.content ?? []).map((part) => part.text ?? "").join("\n");
 
@@ -264,6 +275,10 @@ describe("observable-mcp over stdio, with SENTRY_DSN", () => {
     expect(eventId).toBeDefined();
     const event = await eventually(() => events().find((e) => e.event_id === eventId), `event ${eventId}`);
     expect(event.tags?.["mcp.transport"]).toBe("stdio");
+    // Frames name files inside the package, never where the clone lives (it names the user).
+    const frames = event.exception.values.flatMap((value) => value.stacktrace?.frames ?? []);
+    expect(frames.some((frame) => /^dist-stdio\/main\.mjs$/.test(frame.filename))).toBe(true);
+    expect(JSON.stringify(event)).not.toContain(CLONE);
     const span = await spanOf(trace.traceId, "tools/call whoami");
     expect(span.attrs["mcp.outcome"]).toBe("tool_error");
     expect(span.attrs["mcp.tool.error_kind"]).toBe("upstream_server_error");
@@ -346,6 +361,7 @@ describe("observable-mcp over stdio, with SENTRY_DSN", () => {
     const logs = session.run.stderr.split("\n").filter((line) => line !== "");
     expect(logs.length).toBeGreaterThan(0);
     for (const line of logs) expect(JSON.parse(line), line).toHaveProperty("level");
+    expect(servingLine(session.run).telemetry).toBe("sentry");
   });
 
   it("nothing sent to Sentry carries the token or the fake GitHub's private data (privacy scan)", async () => {
@@ -436,19 +452,60 @@ describe("observable-mcp over stdio, OTLP only (no SENTRY_DSN)", () => {
       "the failed MCP span with its exception",
     );
     expect(mcp.status).toEqual({ code: 2, message: "unavailable" });
+    const exception = mcp.events.find((event) => event.name === "exception");
+    const stack = String(value(exception, "exception.stacktrace"));
+    expect(stack).toMatch(/\(dist-stdio\/main\.mjs:\d+:\d+\)/);
+    expect(stack).not.toContain(CLONE);
+    for (const request of receiver.requests()) expect(request.raw).not.toContain(CLONE);
+  });
+
+  it("logs that telemetry goes to OTLP only", () => {
+    expect(servingLine(session.run).telemetry).toBe("otlp");
   });
 
   it("nothing reaches Sentry, and nothing at the collector carries the token (privacy scan)", async () => {
-    await callTool(session.client, "get_issue", { owner: "octocat", repo: "dotfiles", number: 1 });
-    await eventually(() => receiver.requests().length > 2, "more OTLP requests");
+    // Waits for this call's own span: what earlier tests exported may already be past any count.
+    const trace = traceparent();
+    await callTool(
+      session.client,
+      "get_issue",
+      { owner: "octocat", repo: "dotfiles", number: 1 },
+      { traceparent: trace.traceparent },
+    );
+    await spanIn(trace.traceId, (span) => span.name === "tools/call get_issue", "the private read's span");
     expect(sentry.sink.envelopes().length).toBe(sinkBefore);
     expect(leaksIn(receiver.requests(), [token])).toEqual([]);
+    expect(receiver.requests().some((request) => request.raw.includes("octocat/dotfiles"))).toBe(false);
+  });
+
+  it("with SENTRY_SPOTLIGHT in development and no DSN: nothing to Spotlight, and the reply quotes the Trace ID", async () => {
+    const own = await connectStdio(
+      settings({
+        GITHUB_TOKEN: token,
+        ENVIRONMENT: "development",
+        SENTRY_SPOTLIGHT: `${sentry.url}/api/1/envelope/`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      }),
+    );
+    const trace = traceparent();
+    let result;
+    try {
+      github.fake.setFault({ kind: "status", status: 502, path: "/user", times: 1 });
+      result = await callTool(own.client, "whoami", {}, { traceparent: trace.traceparent });
+      await spanIn(trace.traceId, (span) => span.name === "tools/call whoami", "the failed call's span");
+    } finally {
+      await own.client.close();
+    }
+    expect(textOf(result)).toContain(`Trace ID: ${trace.traceId}`);
+    expect(textOf(result)).not.toContain("Event ID");
+    expect(servingLine(own.run).telemetry).toBe("otlp");
+    expect(sentry.sink.envelopes().length).toBe(sinkBefore);
   });
 });
 
 describe("the last calls are not lost at exit", () => {
   /** Initialises by hand, then sends one traced whoami; resolves with the run and the trace. */
-  async function oneCall(env) {
+  async function oneCall(env, beforeCall = () => undefined) {
     const run = spawnBin(env);
     const send = (message) => run.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
     send({
@@ -461,6 +518,7 @@ describe("the last calls are not lost at exit", () => {
       "initialize",
     );
     send({ method: "notifications/initialized" });
+    beforeCall();
     const trace = traceparent();
     send({
       id: 2,
@@ -521,6 +579,28 @@ describe("the last calls are not lost at exit", () => {
     ).toBe(true);
   });
 
+  it("a call the client cancelled is not waited for at exit (it never gets a response)", async () => {
+    let before = 0;
+    try {
+      // After start-up's own GET /user: the call's is the one held.
+      const { run } = await oneCall(settings({ GITHUB_TOKEN: token }), () => {
+        before = github.fake.requests.length;
+        github.fake.setFault({ kind: "hang", path: "/user", times: 1 });
+      });
+      await eventually(() => github.fake.requests.length > before || undefined, "the held GitHub request");
+      run.child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 2 } })}\n`,
+      );
+      run.child.stdin.end();
+      expect(await run.exit).toEqual({ code: 0, signal: null });
+      expect(run.stderr).toContain("stopping: stdin closed");
+      expect(run.stderr).not.toContain("still in flight");
+      expect(run.stdoutLines.some((line) => line.includes('"id":2'))).toBe(false);
+    } finally {
+      github.fake.setFault(null);
+    }
+  });
+
   it("without SENTRY_DSN nothing is sent, even with a Spotlight URL in development", async () => {
     const before = sentry.sink.envelopes().length;
     const { run } = await oneCall(
@@ -533,14 +613,7 @@ describe("the last calls are not lost at exit", () => {
     await eventually(() => run.stdoutLines.some((line) => line.includes('"id":2')) || undefined, "the reply");
     run.child.stdin.end();
     expect((await run.exit).code).toBe(0);
-    expect(
-      JSON.parse(
-        run.stderr
-          .trim()
-          .split("\n")
-          .find((line) => line.includes("serving")) ?? "{}",
-      ).telemetry,
-    ).toBe("off");
+    expect(servingLine(run).telemetry).toBe("off");
     expect(sentry.sink.envelopes().length).toBe(before);
   });
 });
