@@ -10,7 +10,14 @@ export interface GitHubClientOptions {
   timeoutMs: number;
   /** Injected so the client runs the same in workerd and in Node. */
   fetch?: typeof fetch;
+  /**
+   * What to tell the user when GitHub refuses the token (401): how whoever holds it gets a working one.
+   * Default: the OAuth hosts' advice, to reconnect and sign in again.
+   */
+  unauthorizedHint?: string;
 }
+
+const SIGN_IN_AGAIN = "The GitHub authorization is no longer valid; reconnect this server to sign in again.";
 
 /** A repository as the tools present it. */
 export interface Repository {
@@ -194,7 +201,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     } catch (error) {
       throw networkError(error, method, route, options.timeoutMs);
     }
-    if (!response.ok) throw await toUpstreamError(response, method, route);
+    if (!response.ok)
+      throw await toUpstreamError(response, method, route, options.unauthorizedHint ?? SIGN_IN_AGAIN);
     return response;
   }
 
@@ -381,7 +389,12 @@ function networkError(error: unknown, method: string, route: Route, timeoutMs: n
 }
 
 /** Turns a GitHub error response into a typed error that says what the user can do about it. */
-async function toUpstreamError(response: Response, method: string, route: Route): Promise<UpstreamError> {
+async function toUpstreamError(
+  response: Response,
+  method: string,
+  route: Route,
+  unauthorizedHint: string,
+): Promise<UpstreamError> {
   const status = response.status;
   const requestId = response.headers.get("x-github-request-id") ?? undefined;
   let githubMessage = "";
@@ -425,7 +438,7 @@ async function toUpstreamError(response: Response, method: string, route: Route)
   }
   if (status === 401) {
     reason = "unauthorized";
-    hint = "The GitHub authorization is no longer valid; reconnect this server to sign in again.";
+    hint = unauthorizedHint;
   } else if (status === 403) {
     reason = "forbidden";
     const needed = response.headers.get("x-accepted-oauth-scopes");

@@ -68,11 +68,6 @@ export interface McpHost extends ObservedSession {
    */
   revokeGrants(): Promise<number>;
   /**
-   * What to tell the user when GitHub refuses the token (401), where the host's way back differs from
-   * signing in again through OAuth (the GitHub client's own hint): a personal access token is replaced.
-   */
-  unauthorizedHint?: string;
-  /**
    * Counts one tool call against the user's rate limit; false when the limit is reached, and then
    * the reply is `rateLimitedText` and the handler does not run.
    */
@@ -428,15 +423,10 @@ async function runObserved(
     annotateToolCall("success");
     return { text, isError: false };
   } catch (error) {
-    const unauthorized = error instanceof UpstreamError && error.reason === "unauthorized";
-    if (unauthorized) await revokeGrants(host);
+    if (error instanceof UpstreamError && error.reason === "unauthorized") await revokeGrants(host);
     const reply = toReply(error, host.development);
     annotateToolCall("tool_error", reply.kind);
-    const text =
-      unauthorized && host.unauthorizedHint
-        ? reply.text.replace(error.hint, host.unauthorizedHint)
-        : reply.text;
-    return { text, isError: true, rpcCode: reply.rpcCode };
+    return { text: reply.text, isError: true, rpcCode: reply.rpcCode };
   }
 }
 

@@ -72,6 +72,8 @@ async function main(): Promise<void> {
     apiBase: config.githubApiUrl,
     token: token.value,
     timeoutMs: config.githubTimeoutMs,
+    unauthorizedHint:
+      "GitHub no longer accepts this server's token (GITHUB_TOKEN or --token-file): it expired or was revoked. Create a new one and restart the server.",
   });
   const user = await checkToken(github, token.source, config.githubApiUrl);
 

@@ -60,10 +60,9 @@ export function createStdioServer(
       // One person's own process, on their own token: GitHub's rate limits are the ones that apply.
       admitToolCall: async () => true,
       rateLimitedText: rateLimitedText(session.config.rateLimitPeriodSeconds),
-      // A personal access token has no grant here to revoke; the reply tells the user to replace it.
+      // A personal access token has no grant here to revoke; the GitHub client's 401 hint (src/stdio/
+      // main.ts) tells the user to replace it.
       revokeGrants: async () => 0,
-      unauthorizedHint:
-        "GitHub no longer accepts this server's token (GITHUB_TOKEN or --token-file): it expired or was revoked. Create a new one and restart the server.",
       channel: (extra) => channels.for(extra),
       session: new SessionTracker(),
     },
