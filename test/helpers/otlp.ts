@@ -1,5 +1,6 @@
 import type { AnyValue, KeyValue, OtlpLogRecord, OtlpSpan } from "../../src/telemetry/otlp";
 import type { OtlpRequest } from "../doubles/otlp-receiver";
+import { longPoll } from "./sink";
 
 export type { KeyValue };
 
@@ -84,20 +85,13 @@ function plain(value: AnyValue): unknown {
 }
 
 /** Waits until the receiver holds something `find` accepts, long-polling. */
-export async function waitForOtlp<T>(
-  find: (list: OtlpRequest[]) => T | undefined,
-  timeoutMs = 8000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let list = await otlpRequests();
-  for (;;) {
-    const found = find(list);
-    if (found !== undefined) return found;
-    const left = deadline - Date.now();
-    if (left <= 0)
-      throw new Error(`the OTLP receiver never held the expected data; it has ${list.length} requests`);
-    list = await otlpRequests(list.length, Math.min(left, 2000));
-  }
+export function waitForOtlp<T>(find: (list: OtlpRequest[]) => T | undefined, timeoutMs = 8000): Promise<T> {
+  return longPoll(
+    otlpRequests,
+    find,
+    timeoutMs,
+    (list) => `the OTLP receiver never held the expected data; it has ${list.length} requests`,
+  );
 }
 
 /** Switches how the receiver answers (ok, refuse, slow). */

@@ -43,18 +43,33 @@ export function attr(span: SentSpan, key: string): unknown {
  * Waits until the sink holds something that satisfies `find`, re-asking each time a new envelope
  * arrives (long-poll), up to `timeoutMs`. Returns the found value or throws with what was there.
  */
-export async function waitFor<T>(
-  find: (list: SinkEnvelope[]) => T | undefined,
-  timeoutMs = 8000,
+export function waitFor<T>(find: (list: SinkEnvelope[]) => T | undefined, timeoutMs = 8000): Promise<T> {
+  return longPoll(
+    envelopes,
+    find,
+    timeoutMs,
+    (list) => `sink never held the expected data; it has ${list.length} envelopes`,
+  );
+}
+
+/**
+ * The long-poll both test doubles offer (the sink, the OTLP receiver): `read(known, timeout)` answers
+ * once it holds more than `known` items or the timeout passes. Re-asks until `find` accepts the list.
+ */
+export async function longPoll<I, T>(
+  read: (known?: number, timeout?: number) => Promise<I[]>,
+  find: (list: I[]) => T | undefined,
+  timeoutMs: number,
+  failure: (list: I[]) => string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let list = await envelopes();
+  let list = await read();
   for (;;) {
     const found = find(list);
     if (found !== undefined) return found;
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`sink never held the expected data; it has ${list.length} envelopes`);
-    list = await envelopes(list.length, Math.min(left, 2000));
+    if (left <= 0) throw new Error(failure(list));
+    list = await read(list.length, Math.min(left, 2000));
   }
 }
 
