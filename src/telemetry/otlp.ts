@@ -387,7 +387,13 @@ export function createOtlpExporter(
   compress: (body: string) => Promise<ArrayBuffer>,
 ): OtlpExporter {
   const attributes = resourceAttributes(settings, resource);
-  const post = async (url: string, extra: Record<string, string>, payload: unknown, signal: AbortSignal) => {
+  const post = async (
+    kind: "traces" | "logs",
+    url: string,
+    extra: Record<string, string>,
+    payload: unknown,
+    signal: AbortSignal,
+  ) => {
     let request: { headers: Headers; body: string | ArrayBuffer };
     try {
       // Inside the try: a header the runtime refuses, or a failed compression, must be said like
@@ -398,23 +404,22 @@ export function createOtlpExporter(
       const json = JSON.stringify(payload);
       request = { headers, body: settings.gzip ? await compress(json) : json };
     } catch {
-      warnOnce(signalOf(url), "request_error");
+      warnOnce(kind, "request_error");
       return true;
     }
     let response: Response;
     try {
       response = await suppressTracing(() => fetch(url, { method: "POST", ...request, signal }));
     } catch {
-      warnOnce(signalOf(url), signal.aborted ? "timeout" : "network_error");
+      warnOnce(kind, signal.aborted ? "timeout" : "network_error");
       // Cut off by the deadline is what makes an export late; a refusal is an answer.
       return !signal.aborted;
     }
     await response.arrayBuffer().catch(() => undefined);
-    if (!response.ok) warnOnce(signalOf(url), `http_${response.status}`);
-    else recovered(signalOf(url));
+    if (!response.ok) warnOnce(kind, `http_${response.status}`);
+    else recovered(kind);
     return true;
   };
-  const signalOf = (url: string) => (url === settings.logsUrl ? "logs" : "traces");
   return {
     async export(envelopes, timeoutMs) {
       let batch: OtlpBatch;
@@ -432,10 +437,12 @@ export function createOtlpExporter(
       const requests: Promise<boolean>[] = [];
       if (batch.traces && settings.tracesUrl)
         requests.push(
-          post(settings.tracesUrl, settings.signalHeaders.traces, batch.traces, controller.signal),
+          post("traces", settings.tracesUrl, settings.signalHeaders.traces, batch.traces, controller.signal),
         );
       if (batch.logs && settings.logsUrl)
-        requests.push(post(settings.logsUrl, settings.signalHeaders.logs, batch.logs, controller.signal));
+        requests.push(
+          post("logs", settings.logsUrl, settings.signalHeaders.logs, batch.logs, controller.signal),
+        );
       const finished = await Promise.all(requests);
       clearTimeout(timer);
       return finished.every(Boolean);
